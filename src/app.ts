@@ -1,0 +1,165 @@
+// The composition root: configuration in, a running provider and admin app out. Everything is built
+// here and passed down; nothing below reads the environment or holds a module-level client.
+import Koa from 'koa';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import type { Knex } from 'knex';
+import type { Provider } from 'oidc-provider';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { connectPglite, connectPostgres, openPglite } from './db/connection.js';
+import { migrateToLatest } from './db/migrate.js';
+import { createSecretBox } from './crypto/secret-box.js';
+import { createCompaniesRepo } from './companies/companies-repo.js';
+import { createUsersRepo } from './accounts/users-repo.js';
+import { createPasswordHasher } from './accounts/passwords.js';
+import { createClientsRepo } from './oidc/clients-repo.js';
+import { ensureSigningKeys, loadSigningJwks } from './oidc/signing-keys.js';
+import { createRedisOidcStore } from './oidc/redis-oidc-store.js';
+import { createMemoryOidcStore } from './oidc/memory-oidc-store.js';
+import { createAdapterClass } from './oidc/adapter.js';
+import { createFindAccount } from './oidc/account-claims.js';
+import { createProvider } from './oidc/provider.js';
+import { bootstrapAdminClient } from './oidc/bootstrap-admin-client.js';
+import { createViews } from './http/views.js';
+import { securityHeaders } from './http/security-headers.js';
+import { serveStaticAssets } from './http/static-assets.js';
+import { renderPageErrors } from './http/page-errors.js';
+import { healthRoutes, type HealthState, type ReadinessCheck } from './http/health-routes.js';
+import { requestLogging } from './http/request-logging.js';
+import { createCsrf } from './login/csrf.js';
+import { createInteractionRoutes } from './login/interaction-routes.js';
+import { createForgottenRoutes } from './login/forgotten-routes.js';
+import { createDemoRoutes } from './demo/demo-routes.js';
+import { DEMO_CLIENT_ID, seedDemo } from './demo/seed-demo.js';
+import { createAdminApp } from './admin/admin-app.js';
+
+export interface AppOverrides {
+  /** An already-connected database (tests hand in a per-run database). */
+  db?: Knex;
+  /** An already-connected Redis client; null forces the in-process store. */
+  redis?: Redis | null;
+  logger?: Logger;
+  /** Demo data for the embedded default: the admin's password and the demo client's secret. */
+  demoSecrets?: { adminPassword: string; clientSecret: string };
+  /** Run migrations at start (the embedded default and tests; production uses the migrate job). */
+  migrate?: boolean;
+}
+
+export interface App {
+  config: Config;
+  provider: Provider;
+  publicApp: Koa;
+  adminApp: Koa;
+  db: Knex;
+  redis: Redis | undefined;
+  logger: Logger;
+  health: HealthState;
+  /** Closes pools and clients this app opened. */
+  close(): Promise<void>;
+}
+
+export function connectRedis(url: string): Redis {
+  return new Redis(url, {
+    // Fail fast while Redis is away (no queueing requests behind a dead connection) and keep
+    // reconnecting in the background so the service recovers by itself.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    commandTimeout: 2000,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+    lazyConnect: true,
+  });
+}
+
+async function openDatabase(config: Config): Promise<{ db: Knex; owned: boolean }> {
+  if (config.databaseUrl) return { db: connectPostgres({ url: config.databaseUrl, poolMax: config.databasePoolMax }), owned: true };
+  const pglite = await openPglite(join(config.dataDir, 'pgdata'));
+  return { db: connectPglite(pglite), owned: true };
+}
+
+export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const { db, owned: ownsDb } = overrides.db ? { db: overrides.db, owned: false } : await openDatabase(config);
+  let redis: Redis | undefined;
+  let ownsRedis = false;
+  if (overrides.redis !== undefined) {
+    redis = overrides.redis ?? undefined;
+  } else if (config.redisUrl) {
+    redis = connectRedis(config.redisUrl);
+    ownsRedis = true;
+    redis.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'redis error'));
+    await redis.connect();
+  }
+
+  try {
+    if (overrides.migrate ?? !config.production) await migrateToLatest(db);
+
+    const box = createSecretBox(config.keyEncryptionKey);
+    const companies = createCompaniesRepo();
+    const users = createUsersRepo();
+    const clients = createClientsRepo(box);
+    const hasher = await createPasswordHasher(config.passwordHash);
+    const views = createViews();
+
+    await ensureSigningKeys(db, box);
+    const jwks = await loadSigningJwks(db, box, new Date());
+    if (config.bootstrapAdminClient) await bootstrapAdminClient(db, clients, config.bootstrapAdminClient);
+    if (config.demo && overrides.demoSecrets) {
+      await seedDemo({ db, companies, users, clients, hasher }, { issuer: config.issuer, ...overrides.demoSecrets });
+    }
+
+    const store = redis ? createRedisOidcStore(redis) : createMemoryOidcStore();
+    const provider = createProvider({
+      issuer: config.issuer,
+      adapter: createAdapterClass({ store, prefix: config.redisKeyPrefix, db, clients }),
+      jwks,
+      cookieKeys: config.cookieKeys,
+      findAccount: createFindAccount({ db, users, companies }),
+      views,
+      adminAudience: config.adminAudience,
+      trustProxy: config.trustProxy,
+      ttl: config.ttl,
+      onError: (ctx, error) => logger.info({ err: { name: error.name, message: error.message }, route: ctx.oidc?.route }, 'oidc error page'),
+    });
+    provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc server error'));
+
+    const health: HealthState = { draining: false };
+    const checks: ReadinessCheck[] = [{ name: 'postgres', check: () => db.raw('select 1') }];
+    if (redis) checks.push({ name: 'redis', check: () => redis!.ping() });
+
+    // Order matters: logging and error pages wrap everything, including oidc-provider's routes.
+    provider.use(requestLogging(logger));
+    provider.use(renderPageErrors(views, logger));
+    provider.use(securityHeaders({ hsts: config.production }));
+    provider.use(healthRoutes(checks, health));
+    provider.use(serveStaticAssets());
+    const csrf = createCsrf(config.cookieKeys[0]!);
+    provider.use(createInteractionRoutes({ provider, issuer: config.issuer, views, csrf, db, users, hasher, logger }).routes());
+    provider.use(createForgottenRoutes(views).routes());
+    if (config.demo && overrides.demoSecrets) {
+      provider.use(createDemoRoutes({ issuer: config.issuer, clientId: DEMO_CLIENT_ID, clientSecret: overrides.demoSecrets.clientSecret, views }).routes());
+    }
+
+    const adminApp = createAdminApp({ logger, checks, health });
+
+    return {
+      config,
+      provider,
+      publicApp: provider,
+      adminApp,
+      db,
+      redis,
+      logger,
+      health,
+      async close() {
+        if (ownsRedis) redis?.disconnect();
+        if (ownsDb) await db.destroy();
+      },
+    };
+  } catch (err) {
+    if (ownsRedis) redis?.disconnect();
+    if (ownsDb) await db.destroy();
+    throw err;
+  }
+}

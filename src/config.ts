@@ -1,0 +1,178 @@
+// The only reader of process.env. Every setting is validated once at start; a bad value stops the
+// process with one line per variable. The README's configuration table mirrors this file.
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const positiveInt = z.coerce.number().int().positive();
+
+/** KEY_ENCRYPTION_KEY: 32 random bytes, base64 or hex encoded (AES-256-GCM key for data at rest). */
+const keyEncryptionKey = z.string().transform((value, ctx) => {
+  const trimmed = value.trim();
+  const bytes = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  if (bytes.length !== 32) {
+    ctx.addIssue({ code: 'custom', message: 'must be 32 bytes, base64 or hex encoded (openssl rand -base64 32)' });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+/** COOKIE_KEYS: comma-separated list, newest first; older keys still verify cookies during rotation. */
+const cookieKeys = z.string().transform((value, ctx) => {
+  const keys = value.split(',').map((k) => k.trim()).filter(Boolean);
+  if (keys.length === 0 || keys.some((k) => k.length < 32)) {
+    ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of keys of at least 32 characters each' });
+    return z.NEVER;
+  }
+  return keys;
+});
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['production', 'development', 'test']).default('development'),
+  ISSUER: z.url().optional(),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: port.default(3000),
+  ADMIN_PORT: port.default(3001),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  DATABASE_POOL_MAX: positiveInt.default(10),
+  DATA_DIR: z.string().default('./.data'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  REDIS_KEY_PREFIX: z.string().default('callrec-auth:'),
+  KEY_ENCRYPTION_KEY: keyEncryptionKey.optional(),
+  COOKIE_KEYS: cookieKeys.optional(),
+  ADMIN_AUDIENCE: z.string().min(1).default('urn:callrec-auth:admin'),
+  BOOTSTRAP_ADMIN_CLIENT_ID: z.string().min(1).max(200).optional(),
+  BOOTSTRAP_ADMIN_CLIENT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  TRUST_PROXY: bool.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MFA_ISSUER: z.string().min(1).max(100).default('Call Recording'),
+  PASSWORD_HASH_MEMORY_KIB: z.coerce.number().int().min(19456).default(19456),
+  PASSWORD_HASH_ITERATIONS: z.coerce.number().int().min(2).default(2),
+  PASSWORD_HASH_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
+  SESSION_TTL_SECONDS: positiveInt.default(8 * 60 * 60),
+  ACCESS_TOKEN_TTL_SECONDS: positiveInt.default(10 * 60),
+  REFRESH_TOKEN_TTL_SECONDS: positiveInt.default(14 * 24 * 60 * 60),
+  SHUTDOWN_GRACE_SECONDS: positiveInt.default(20),
+  DEMO_SEED: bool.optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  production: boolean;
+  /** Seed a demo company, admin user and the /demo relying party (embedded default only). */
+  demo: boolean;
+  issuer: string;
+  host: string;
+  port: number;
+  adminPort: number;
+  /** PostgreSQL URL, or undefined for the embedded PGlite database in `dataDir`. */
+  databaseUrl: string | undefined;
+  databasePoolMax: number;
+  dataDir: string;
+  /** Redis URL, or undefined for the in-process store (embedded default only). */
+  redisUrl: string | undefined;
+  redisKeyPrefix: string;
+  keyEncryptionKey: Buffer;
+  cookieKeys: string[];
+  adminAudience: string;
+  bootstrapAdminClient: { clientId: string; clientSecret: string } | undefined;
+  trustProxy: boolean;
+  logLevel: Env['LOG_LEVEL'];
+  mfaIssuer: string;
+  passwordHash: { memoryCost: number; timeCost: number; parallelism: number };
+  ttl: { session: number; accessToken: number; refreshToken: number };
+  shutdownGraceSeconds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+/** Secrets the embedded default generates and keeps in DATA_DIR when the environment gives none. */
+export interface GeneratedSecrets {
+  keyEncryptionKey: Buffer;
+  cookieKeys: string[];
+}
+
+function isLocalIssuer(issuer: URL): boolean {
+  return ['localhost', '127.0.0.1', '[::1]'].includes(issuer.hostname);
+}
+
+/**
+ * Parses the environment. `generated` supplies secrets for the embedded default; production never
+ * uses it and refuses to start without real ones.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv,
+  generated?: () => GeneratedSecrets,
+): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const problems: string[] = [];
+
+  if (production) {
+    for (const key of ['DATABASE_URL', 'REDIS_URL', 'KEY_ENCRYPTION_KEY', 'COOKIE_KEYS', 'ISSUER'] as const) {
+      if (e[key] === undefined) problems.push(`${key}: required when NODE_ENV=production`);
+    }
+  }
+  const issuer = e.ISSUER ?? `http://localhost:${e.PORT}`;
+  const issuerUrl = new URL(issuer);
+  if (production && issuerUrl.protocol !== 'https:' && !isLocalIssuer(issuerUrl)) {
+    problems.push('ISSUER: must be https:// in production (http is allowed only for localhost)');
+  }
+  if (issuerUrl.search || issuerUrl.hash) problems.push('ISSUER: must not have a query or fragment');
+  if ((e.BOOTSTRAP_ADMIN_CLIENT_ID === undefined) !== (e.BOOTSTRAP_ADMIN_CLIENT_SECRET === undefined)) {
+    problems.push('BOOTSTRAP_ADMIN_CLIENT_ID/BOOTSTRAP_ADMIN_CLIENT_SECRET: set both or neither');
+  }
+  if (e.PORT === e.ADMIN_PORT && e.PORT !== 0) problems.push('ADMIN_PORT: must differ from PORT');
+  if (problems.length) throw new ConfigError(problems);
+
+  const needsGenerated = e.KEY_ENCRYPTION_KEY === undefined || e.COOKIE_KEYS === undefined;
+  const fallback = needsGenerated && generated ? generated() : undefined;
+  const keyEncryptionKey = e.KEY_ENCRYPTION_KEY ?? fallback?.keyEncryptionKey;
+  const keys = e.COOKIE_KEYS ?? fallback?.cookieKeys;
+  if (!keyEncryptionKey || !keys) {
+    throw new ConfigError(['KEY_ENCRYPTION_KEY/COOKIE_KEYS: required (no generated secrets available)']);
+  }
+
+  return {
+    production,
+    demo: !production && (e.DEMO_SEED ?? e.DATABASE_URL === undefined),
+    issuer: issuer.replace(/\/$/, ''),
+    host: e.HOST,
+    port: e.PORT,
+    adminPort: e.ADMIN_PORT,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    dataDir: e.DATA_DIR,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    keyEncryptionKey,
+    cookieKeys: keys,
+    adminAudience: e.ADMIN_AUDIENCE,
+    bootstrapAdminClient: e.BOOTSTRAP_ADMIN_CLIENT_ID && e.BOOTSTRAP_ADMIN_CLIENT_SECRET
+      ? { clientId: e.BOOTSTRAP_ADMIN_CLIENT_ID, clientSecret: e.BOOTSTRAP_ADMIN_CLIENT_SECRET }
+      : undefined,
+    trustProxy: e.TRUST_PROXY ?? production,
+    logLevel: e.LOG_LEVEL,
+    mfaIssuer: e.MFA_ISSUER,
+    passwordHash: {
+      memoryCost: e.PASSWORD_HASH_MEMORY_KIB,
+      timeCost: e.PASSWORD_HASH_ITERATIONS,
+      parallelism: e.PASSWORD_HASH_PARALLELISM,
+    },
+    ttl: {
+      session: e.SESSION_TTL_SECONDS,
+      accessToken: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshToken: e.REFRESH_TOKEN_TTL_SECONDS,
+    },
+    shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+  };
+}

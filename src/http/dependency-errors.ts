@@ -1,0 +1,11 @@
+// Recognises failures of PostgreSQL or Redis, so a request that needs them answers 503 quickly
+// (and fails closed) instead of a generic 500.
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
+
+export function isDependencyError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, name, message } = error as Error & { code?: string };
+  if (code && CONNECTION_CODES.has(code)) return true;
+  if (name === 'KnexTimeoutError' || name === 'MaxRetriesPerRequestError') return true;
+  return /Connection is closed|Stream isn't writeable|enableOfflineQueue|Connection terminated|timeout exceeded when trying to connect|Command timed out/i.test(message);
+}
