@@ -1,0 +1,119 @@
+// Starts the real service for a test file: its own PostgreSQL database, its own Redis key prefix,
+// a random port, real oidc-provider. Nothing is mocked.
+import { createServer, type Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import type { Knex } from 'knex';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createApp, type App } from '../../src/app.js';
+import { createLogger } from '../../src/logger.js';
+import { connectPostgres } from '../../src/db/connection.js';
+import { createTestDatabase, type TestDatabase } from './postgres.js';
+
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface TestInstance {
+  app: App;
+  issuer: string;
+  adminUrl: string;
+  server: Server;
+  adminServer: Server;
+  stop(): Promise<void>;
+}
+
+export interface TestEnvironment {
+  database: TestDatabase;
+  db: Knex;
+  redis: Redis;
+  redisPrefix: string;
+  keyEncryptionKey: string;
+  cookieKeys: string;
+  /** Starts one provider instance; several share the same database, Redis prefix and secrets. */
+  startInstance(env?: Record<string, string>): Promise<TestInstance>;
+  close(): Promise<void>;
+}
+
+function listenOnRandomPort(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+export async function createTestEnvironment(): Promise<TestEnvironment> {
+  const database = await createTestDatabase();
+  const redisPrefix = `test:${randomBytes(6).toString('hex')}:`;
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  const keyEncryptionKey = randomBytes(32).toString('base64');
+  const cookieKeys = randomBytes(32).toString('base64url');
+  const instances: TestInstance[] = [];
+
+  const env: TestEnvironment = {
+    database,
+    db: database.db,
+    redis,
+    redisPrefix,
+    keyEncryptionKey,
+    cookieKeys,
+    async startInstance(extraEnv = {}) {
+      // Listen first so the issuer (which must be known before the provider exists) has the port.
+      const server = createServer();
+      const adminServer = createServer();
+      const port = await listenOnRandomPort(server);
+      const adminPort = await listenOnRandomPort(adminServer);
+      const config: Config = loadConfig({
+        NODE_ENV: 'test',
+        ISSUER: `http://127.0.0.1:${port}`,
+        PORT: String(port),
+        ADMIN_PORT: String(adminPort),
+        DATABASE_URL: database.url,
+        REDIS_URL: REDIS_URL,
+        REDIS_KEY_PREFIX: redisPrefix,
+        KEY_ENCRYPTION_KEY: keyEncryptionKey,
+        COOKIE_KEYS: cookieKeys,
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+        DEMO_SEED: 'false',
+        ...extraEnv,
+      });
+      // Each instance has its own pool and Redis connection, as separate replicas would.
+      const db = connectPostgres({ url: database.url, poolMax: 5 });
+      const instanceRedis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+      await instanceRedis.connect();
+      const app = await createApp(config, { db, redis: instanceRedis, logger: createLogger(config.logLevel), migrate: false });
+      server.on('request', app.publicApp.callback());
+      adminServer.on('request', app.adminApp.callback());
+      const instance: TestInstance = {
+        app,
+        issuer: config.issuer,
+        adminUrl: `http://127.0.0.1:${adminPort}`,
+        server,
+        adminServer,
+        async stop() {
+          await Promise.all([closeServer(server), closeServer(adminServer)]);
+          await app.close();
+          instanceRedis.disconnect();
+          await db.destroy();
+        },
+      };
+      instances.push(instance);
+      return instance;
+    },
+    async close() {
+      await Promise.all(instances.map((i) => i.stop()));
+      const keys = await redis.keys(`${redisPrefix}*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+      await database.drop();
+    },
+  };
+  return env;
+}
