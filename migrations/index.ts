@@ -1,4 +1,5 @@
 // Append-only list of migrations, oldest first. Never edit one that has shipped: add a new one.
 import * as initial from './20261204000001_initial.js';
+import * as mfa from './20261204000002_mfa.js';
 
-export const migrations = [initial];
+export const migrations = [initial, mfa];

@@ -29,6 +29,13 @@ import { healthRoutes, type HealthState, type ReadinessCheck } from './http/heal
 import { requestLogging } from './http/request-logging.js';
 import { createCsrf } from './login/csrf.js';
 import { createInteractionRoutes } from './login/interaction-routes.js';
+import { createForms } from './login/forms.js';
+import type { LoginDeps } from './login/login-deps.js';
+import { createAuthenticatorsRepo } from './mfa/authenticators-repo.js';
+import { createRecoveryCodesRepo } from './mfa/recovery-codes.js';
+import { createThrottle } from './mfa/throttle.js';
+import { createInteractionPolicy } from './oidc/mfa-login-check.js';
+import { createAccountSessions, type AccountSessions } from './oidc/account-sessions.js';
 import { createForgottenRoutes } from './login/forgotten-routes.js';
 import { createDemoRoutes } from './demo/demo-routes.js';
 import { DEMO_CLIENT_ID, seedDemo } from './demo/seed-demo.js';
@@ -44,6 +51,8 @@ export interface AppOverrides {
   demoSecrets?: { adminPassword: string; clientSecret: string };
   /** Run migrations at start (the embedded default and tests; production uses the migrate job). */
   migrate?: boolean;
+  /** The clock for TOTP checks. */
+  now?: () => Date;
 }
 
 export interface App {
@@ -55,6 +64,7 @@ export interface App {
   redis: Redis | undefined;
   logger: Logger;
   health: HealthState;
+  accountSessions: AccountSessions;
   /** Closes pools and clients this app opened. */
   close(): Promise<void>;
 }
@@ -101,6 +111,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const clients = createClientsRepo(box);
     const hasher = await createPasswordHasher(config.passwordHash);
     const views = createViews();
+    const authenticators = createAuthenticatorsRepo(box);
+    const recoveryCodes = createRecoveryCodesRepo(config.keyEncryptionKey);
 
     await ensureSigningKeys(db, box);
     const jwks = await loadSigningJwks(db, box, new Date());
@@ -120,6 +132,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       adminAudience: config.adminAudience,
       trustProxy: config.trustProxy,
       ttl: config.ttl,
+      interactionPolicy: createInteractionPolicy({ db, users, companies, authenticators }),
+      allowPrivateNetworkFetch: config.outboundAllowPrivateNetwork,
       onError: (ctx, error) => logger.info({ err: { name: error.name, message: error.message }, route: ctx.oidc?.route }, 'oidc error page'),
     });
     provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc server error'));
@@ -135,7 +149,31 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     provider.use(healthRoutes(checks, health));
     provider.use(serveStaticAssets());
     const csrf = createCsrf(config.cookieKeys[0]!);
-    provider.use(createInteractionRoutes({ provider, issuer: config.issuer, views, csrf, db, users, hasher, logger }).routes());
+    const throttle = (name: string, limits: Config['throttles']['passcode']) =>
+      createThrottle({ redis, keyPrefix: `${config.redisKeyPrefix}throttle:${name}`, limits });
+    const loginDeps: LoginDeps = {
+      provider,
+      issuer: config.issuer,
+      views,
+      csrf,
+      forms: createForms({ views, csrf, issuer: config.issuer }),
+      db,
+      users,
+      companies,
+      hasher,
+      authenticators,
+      recoveryCodes,
+      box,
+      throttles: {
+        passcode: throttle('passcode', config.throttles.passcode),
+        password: throttle('password', config.throttles.password),
+        ip: throttle('ip', config.throttles.ip),
+      },
+      mfaIssuer: config.mfaIssuer,
+      now: overrides.now ?? (() => new Date()),
+      logger,
+    };
+    provider.use(createInteractionRoutes(loginDeps).routes());
     provider.use(createForgottenRoutes(views).routes());
     if (config.demo && overrides.demoSecrets) {
       provider.use(createDemoRoutes({ issuer: config.issuer, clientId: DEMO_CLIENT_ID, clientSecret: overrides.demoSecrets.clientSecret, views }).routes());
@@ -152,6 +190,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       redis,
       logger,
       health,
+      accountSessions: createAccountSessions({ provider, store, prefix: config.redisKeyPrefix, logger }),
       async close() {
         if (ownsRedis) redis?.disconnect();
         if (ownsDb) await db.destroy();

@@ -1,6 +1,7 @@
 // The only reader of process.env. Every setting is validated once at start; a bad value stops the
 // process with one line per variable. The README's configuration table mirrors this file.
 import { z } from 'zod';
+import type { ThrottleLimits } from './mfa/throttle.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -54,6 +55,16 @@ const envSchema = z.object({
   REFRESH_TOKEN_TTL_SECONDS: positiveInt.default(14 * 24 * 60 * 60),
   SHUTDOWN_GRACE_SECONDS: positiveInt.default(20),
   DEMO_SEED: bool.optional(),
+  OUTBOUND_ALLOW_PRIVATE_NETWORK: bool.optional(),
+  MFA_MAX_FAILURES: positiveInt.default(5),
+  MFA_FAILURE_WINDOW_SECONDS: positiveInt.default(15 * 60),
+  MFA_LOCKOUT_SECONDS: positiveInt.default(30 * 60),
+  PASSWORD_MAX_FAILURES: positiveInt.default(10),
+  PASSWORD_FAILURE_WINDOW_SECONDS: positiveInt.default(15 * 60),
+  PASSWORD_LOCKOUT_SECONDS: positiveInt.default(30 * 60),
+  IP_MAX_FAILURES: positiveInt.default(100),
+  IP_FAILURE_WINDOW_SECONDS: positiveInt.default(15 * 60),
+  IP_LOCKOUT_SECONDS: positiveInt.default(15 * 60),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -83,6 +94,16 @@ export interface Config {
   passwordHash: { memoryCost: number; timeCost: number; parallelism: number };
   ttl: { session: number; accessToken: number; refreshToken: number };
   shutdownGraceSeconds: number;
+  /** Back-channel logout may call private/loopback addresses (default: only outside production). */
+  outboundAllowPrivateNetwork: boolean;
+  throttles: {
+    /** Wrong passcodes (and recovery codes) per user. */
+    passcode: ThrottleLimits;
+    /** Wrong passwords per username (PCI DSS 8.3.4); answered exactly like a wrong password. */
+    password: ThrottleLimits;
+    /** Failed logins per client IP. */
+    ip: ThrottleLimits;
+  };
 }
 
 export class ConfigError extends Error {
@@ -174,5 +195,11 @@ export function loadConfig(
       refreshToken: e.REFRESH_TOKEN_TTL_SECONDS,
     },
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+    outboundAllowPrivateNetwork: e.OUTBOUND_ALLOW_PRIVATE_NETWORK ?? !production,
+    throttles: {
+      passcode: { maxFailures: e.MFA_MAX_FAILURES, windowSeconds: e.MFA_FAILURE_WINDOW_SECONDS, lockSeconds: e.MFA_LOCKOUT_SECONDS },
+      password: { maxFailures: e.PASSWORD_MAX_FAILURES, windowSeconds: e.PASSWORD_FAILURE_WINDOW_SECONDS, lockSeconds: e.PASSWORD_LOCKOUT_SECONDS },
+      ip: { maxFailures: e.IP_MAX_FAILURES, windowSeconds: e.IP_FAILURE_WINDOW_SECONDS, lockSeconds: e.IP_LOCKOUT_SECONDS },
+    },
   };
 }

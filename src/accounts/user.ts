@@ -22,6 +22,8 @@ export interface User {
   telephonyUsername: string | null;
   policy: UserPolicy;
   status: UserStatus;
+  /** Opted in to MFA (matters under the company policy AVAILABLE). */
+  mfaOptIn: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -12,6 +12,7 @@ interface UserRow {
   policy: UserPolicy;
   status: UserStatus;
   password_hash: string | null;
+  mfa_opt_in: boolean;
   created_at: Date;
   updated_at: Date;
 }
@@ -27,6 +28,7 @@ function toUser(row: UserRow): User {
     telephonyUsername: row.telephony_username,
     policy: row.policy,
     status: row.status,
+    mfaOptIn: row.mfa_opt_in,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -80,6 +82,10 @@ export function createUsersRepo() {
 
     async setPasswordHash(db: Knex, id: string, passwordHash: string): Promise<void> {
       await db('users').where({ id }).update({ password_hash: passwordHash, password_changed_at: db.fn.now() });
+    },
+
+    async setMfaOptIn(db: Knex, id: string, optIn: boolean): Promise<void> {
+      await db('users').where({ id }).update({ mfa_opt_in: optIn, updated_at: db.fn.now() });
     },
 
     async listRoles(db: Knex, userId: string): Promise<Role[]> {

@@ -7,6 +7,13 @@ import type { ClientsRepo } from './clients-repo.js';
 
 const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'ClientCredentials']);
 
+export function accountIndexKeys(prefix: string) {
+  return {
+    sessions: (accountId: string) => `${prefix}oidc:account:${accountId}:sessions`,
+    grants: (accountId: string) => `${prefix}oidc:account:${accountId}:grants`,
+  };
+}
+
 export interface AdapterDeps {
   store: OidcStore;
   prefix: string;
@@ -19,6 +26,7 @@ export function createAdapterClass({ store, prefix, db, clients }: AdapterDeps):
   const grantKey = (id: string) => `${prefix}oidc:grant:${id}`;
   const uidKey = (uid: string) => `${prefix}oidc:sessionUid:${uid}`;
   const userCodeKey = (code: string) => `${prefix}oidc:userCode:${code}`;
+  const keys = accountIndexKeys(prefix);
 
   class ClientAdapter implements Adapter {
     async find(id: string) {
@@ -43,6 +51,12 @@ export function createAdapterClass({ store, prefix, db, clients }: AdapterDeps):
         grantKey: GRANTABLE.has(this.name) && typeof payload.grantId === 'string' ? grantKey(payload.grantId) : undefined,
         pointers,
       });
+      // Index sessions and grants by account, so ending a user's sessions (MFA reset,
+      // deactivation) can find them all.
+      if (typeof payload.accountId === 'string' && (this.name === 'Session' || this.name === 'Grant')) {
+        const setKey = this.name === 'Session' ? keys.sessions(payload.accountId) : keys.grants(payload.accountId);
+        await store.addToSet(setKey, id, expiresIn);
+      }
     }
 
     async find(id: string) {

@@ -1,6 +1,6 @@
 import type { OidcStore, StoredModel } from './oidc-store.js';
 
-interface Entry { value: StoredModel | string | string[]; expiresAt: number | undefined }
+interface Entry { value: StoredModel | string | string[] | Set<string>; expiresAt: number | undefined }
 
 /** The embedded default's in-process store: one process, nothing shared, lost on restart. */
 export function createMemoryOidcStore(now: () => number = Date.now): OidcStore {
@@ -47,6 +47,16 @@ export function createMemoryOidcStore(now: () => number = Date.now): OidcStore {
     async revokeGrant(grantKey) {
       for (const key of (get(grantKey) as string[] | undefined) ?? []) entries.delete(key);
       entries.delete(grantKey);
+    },
+    async addToSet(setKey, member, expiresIn) {
+      const set = (get(setKey) as Set<string> | undefined) ?? new Set<string>();
+      set.add(member);
+      const current = entries.get(setKey)?.expiresAt;
+      const next = expiry(expiresIn);
+      entries.set(setKey, { value: set, expiresAt: current === undefined && entries.has(setKey) ? undefined : current && next ? Math.max(current, next) : next });
+    },
+    async setMembers(setKey) {
+      return [...((get(setKey) as Set<string> | undefined) ?? [])];
     },
   };
 }

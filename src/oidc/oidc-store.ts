@@ -21,4 +21,7 @@ export interface OidcStore {
   consume(key: string, at: number): Promise<void>;
   destroy(key: string): Promise<void>;
   revokeGrant(grantKey: string): Promise<void>;
+  /** A set of ids kept at least as long as `expiresIn` (e.g. an account's sessions and grants). */
+  addToSet(setKey: string, member: string, expiresIn: number | undefined): Promise<void>;
+  setMembers(setKey: string): Promise<string[]>;
 }

@@ -1,7 +1,7 @@
 // oidc-provider configured for production: code flow only, PKCE (S256) for every client, refresh
 // token rotation, JWT access tokens for the admin API audience, no dev interactions. Every page the
 // provider itself renders (errors, logout) uses our templates.
-import { Provider, errors, type Configuration, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
+import { Provider, errors, type interactionPolicy, type Configuration, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { Views } from '../http/views.js';
 import { ACR } from './acr.js';
@@ -20,6 +20,9 @@ export interface ProviderDeps {
   trustProxy: boolean;
   ttl: { session: number; accessToken: number; refreshToken: number };
   onError?: (ctx: KoaContextWithOIDC, error: Error) => void;
+  interactionPolicy: interactionPolicy.Prompt[];
+  /** Let back-channel logout reach private/loopback addresses (in-cluster relying parties). */
+  allowPrivateNetworkFetch: boolean;
 }
 
 export const ADMIN_SCOPE = 'admin';
@@ -60,7 +63,13 @@ export function createProvider(deps: ProviderDeps): Provider {
       Grant: deps.ttl.refreshToken,
       RefreshToken: deps.ttl.refreshToken,
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: deps.interactionPolicy },
+    // oidc-provider refuses private and loopback addresses by default (SSRF protection). Back-channel
+    // logout URIs are registered by administrators, and relying parties often run in the cluster.
+    fetch: (url, options) => {
+      if (deps.allowPrivateNetworkFetch) delete (options as { dispatcher?: unknown }).dispatcher;
+      return globalThis.fetch(url, options as RequestInit);
+    },
     loadExistingGrant: loadFirstPartyGrant,
     features: {
       devInteractions: { enabled: false },

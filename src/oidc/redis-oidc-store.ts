@@ -39,5 +39,14 @@ export function createRedisOidcStore(redis: Redis): OidcStore {
       const keys = await redis.lrange(grantKey, 0, -1);
       await redis.del(...keys, grantKey);
     },
+    async addToSet(setKey, member, expiresIn) {
+      const multi = redis.multi().sadd(setKey, member);
+      if (expiresIn) multi.expire(setKey, expiresIn, 'GT').expire(setKey, expiresIn, 'NX');
+      else multi.persist(setKey);
+      await multi.exec();
+    },
+    async setMembers(setKey) {
+      return redis.smembers(setKey);
+    },
   };
 }

@@ -1,0 +1,45 @@
+// What every step's form handler shares: CSRF and origin checks, reading fields, and sending the
+// browser back to GET /interaction/:uid when a form does not belong to the current step.
+import { bodyParser } from '@koa/bodyparser';
+import type { Context, Middleware } from 'koa';
+import type { Views } from '../http/views.js';
+import { type Csrf, isSameOrigin } from './csrf.js';
+
+export interface Forms {
+  parse: Middleware;
+  check: Middleware;
+  noStore: Middleware;
+  field(ctx: Context, name: string): string;
+  backToCurrentStep(ctx: Context, uid: string): void;
+}
+
+export function createForms(deps: { views: Views; csrf: Csrf; issuer: string }): Forms {
+  return {
+    parse: bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' }),
+    async check(ctx, next) {
+      const uid = (ctx as unknown as { params: { uid: string } }).params.uid;
+      const body = ctx.request.body as Record<string, unknown> | undefined;
+      if (!isSameOrigin(ctx.get('Origin') || undefined, deps.issuer) || !deps.csrf.verify(uid, body?.csrf)) {
+        deps.views.message(ctx, 403, {
+          title: 'Request refused',
+          heading: 'This form could not be accepted',
+          paragraphs: ['The page you submitted did not come from this login. Please go back to the application and log in again.'],
+        });
+        return;
+      }
+      await next();
+    },
+    async noStore(ctx, next) {
+      ctx.set('Cache-Control', 'no-store');
+      await next();
+    },
+    field(ctx, name) {
+      const value = (ctx.request.body as Record<string, unknown> | undefined)?.[name];
+      return typeof value === 'string' ? value : '';
+    },
+    backToCurrentStep(ctx, uid) {
+      ctx.status = 303;
+      ctx.redirect(`/interaction/${uid}`);
+    },
+  };
+}
