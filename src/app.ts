@@ -55,6 +55,16 @@ export interface AppOverrides {
   now?: () => Date;
 }
 
+export interface AppServices {
+  users: ReturnType<typeof createUsersRepo>;
+  companies: ReturnType<typeof createCompaniesRepo>;
+  authenticators: ReturnType<typeof createAuthenticatorsRepo>;
+  recoveryCodes: ReturnType<typeof createRecoveryCodesRepo>;
+  clients: ReturnType<typeof createClientsRepo>;
+  hasher: Awaited<ReturnType<typeof createPasswordHasher>>;
+  box: ReturnType<typeof createSecretBox>;
+}
+
 export interface App {
   config: Config;
   provider: Provider;
@@ -65,6 +75,8 @@ export interface App {
   logger: Logger;
   health: HealthState;
   accountSessions: AccountSessions;
+  /** Repositories and use-case dependencies, for the admin API and tests. */
+  services: AppServices;
   /** Closes pools and clients this app opened. */
   close(): Promise<void>;
 }
@@ -191,6 +203,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       logger,
       health,
       accountSessions: createAccountSessions({ provider, store, prefix: config.redisKeyPrefix, logger }),
+      services: { users, companies, authenticators, recoveryCodes, clients, hasher, box },
       async close() {
         if (ownsRedis) redis?.disconnect();
         if (ownsDb) await db.destroy();
