@@ -130,19 +130,24 @@ export function loadConfig(
   env: NodeJS.ProcessEnv,
   generated?: () => GeneratedSecrets,
 ): Config {
+  // Every problem is reported at once, one line per variable, so one restart fixes them all.
+  const problems: string[] = [];
+  if (env.NODE_ENV === 'production') {
+    for (const key of ['DATABASE_URL', 'REDIS_URL', 'KEY_ENCRYPTION_KEY', 'COOKIE_KEYS', 'ISSUER'] as const) {
+      if (env[key] === undefined) problems.push(`${key}: required when NODE_ENV=production`);
+    }
+  }
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+    const reported = new Set(problems.map((p) => p.split(':')[0]));
+    for (const issue of parsed.error.issues) {
+      const key = issue.path.join('.') || '(env)';
+      if (!reported.has(key)) problems.push(`${key}: ${issue.message}`);
+    }
+    throw new ConfigError(problems);
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
-  const problems: string[] = [];
-
-  if (production) {
-    for (const key of ['DATABASE_URL', 'REDIS_URL', 'KEY_ENCRYPTION_KEY', 'COOKIE_KEYS', 'ISSUER'] as const) {
-      if (e[key] === undefined) problems.push(`${key}: required when NODE_ENV=production`);
-    }
-  }
   const issuer = e.ISSUER ?? `http://localhost:${e.PORT}`;
   const issuerUrl = new URL(issuer);
   if (production && issuerUrl.protocol !== 'https:' && !isLocalIssuer(issuerUrl)) {

@@ -24,7 +24,8 @@ export function createSecretBox(key: Buffer): SecretBox {
     open(sealed, context) {
       const [version, iv, body, tag] = sealed.split('.');
       if (version !== VERSION || !iv || body === undefined || !tag) throw new Error('unrecognised sealed secret format');
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+      // A fixed 16-byte tag: Node would otherwise accept a truncated tag, which is far easier to forge.
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
       decipher.setAAD(Buffer.from(context, 'utf8'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]);
