@@ -70,7 +70,7 @@ fi
 
 if [[ "${SKIP_DOCKERFILE_LINT:-}" != "1" ]]; then
   log "Dockerfile: $DOCKERFILE_UTILS lint"
-  lint_out=$(npx --yes "$DOCKERFILE_UTILS" lint Dockerfile 2>&1) || { echo "$lint_out" >&2; die "Dockerfile lint failed"; }
+  lint_out=$(npx --no-install dockerfile-utils lint Dockerfile 2>&1) || { echo "$lint_out" >&2; die "Dockerfile lint failed"; }
   [[ -z "$lint_out" ]] || { echo "$lint_out" >&2; die "Dockerfile lint reported warnings"; }
   echo "no problems" >&2
 
