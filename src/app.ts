@@ -40,6 +40,10 @@ import { createForgottenRoutes } from './login/forgotten-routes.js';
 import { createDemoRoutes } from './demo/demo-routes.js';
 import { DEMO_CLIENT_ID, seedDemo } from './demo/seed-demo.js';
 import { createAdminApp } from './admin/admin-app.js';
+import { createBearerAuth } from './admin/bearer-auth.js';
+import { createMailer, type Mailer } from './mail/mailer.js';
+import { createPasswordResets } from './accounts/password-reset.js';
+import { toPublicJwks } from './oidc/signing-keys.js';
 
 export interface AppOverrides {
   /** An already-connected database (tests hand in a per-run database). */
@@ -51,8 +55,10 @@ export interface AppOverrides {
   demoSecrets?: { adminPassword: string; clientSecret: string };
   /** Run migrations at start (the embedded default and tests; production uses the migrate job). */
   migrate?: boolean;
-  /** The clock for TOTP checks. */
+  /** The clock for TOTP checks and reset links. */
   now?: () => Date;
+  /** Where emails go (tests hand in a local SMTP listener's mailer or a recorder). */
+  mailer?: Mailer;
 }
 
 export interface AppServices {
@@ -186,12 +192,26 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       logger,
     };
     provider.use(createInteractionRoutes(loginDeps).routes());
-    provider.use(createForgottenRoutes(views).routes());
+
+    const accountSessions = createAccountSessions({ provider, store, prefix: config.redisKeyPrefix, logger });
+    const now = overrides.now ?? (() => new Date());
+    const mailer = overrides.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, production: config.production, logger });
+    const passwordResets = createPasswordResets({ db, users, hasher, mailer, accountSessions, issuer: config.issuer, now });
+    provider.use(createForgottenRoutes({ views, passwordResets, issuer: config.issuer, throttle: throttle('reset', config.throttles.passwordReset), csrfKey: config.cookieKeys[0]! }).routes());
     if (config.demo && overrides.demoSecrets) {
       provider.use(createDemoRoutes({ issuer: config.issuer, clientId: DEMO_CLIENT_ID, clientSecret: overrides.demoSecrets.clientSecret, views }).routes());
     }
 
-    const adminApp = createAdminApp({ logger, checks, health });
+    const publicJwks = toPublicJwks(jwks);
+    const adminApp = createAdminApp({
+      logger,
+      checks,
+      health,
+      issuer: config.issuer,
+      audience: config.adminAudience,
+      authenticate: createBearerAuth({ issuer: config.issuer, audience: config.adminAudience, jwks: () => publicJwks, db, users }),
+      admin: { db, users, companies, authenticators, recoveryCodes, clients, hasher, accountSessions, passwordResets, now },
+    });
 
     return {
       config,
@@ -202,7 +222,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       redis,
       logger,
       health,
-      accountSessions: createAccountSessions({ provider, store, prefix: config.redisKeyPrefix, logger }),
+      accountSessions,
       services: { users, companies, authenticators, recoveryCodes, clients, hasher, box },
       async close() {
         if (ownsRedis) redis?.disconnect();

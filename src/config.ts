@@ -56,6 +56,8 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_SECONDS: positiveInt.default(20),
   DEMO_SEED: bool.optional(),
   OUTBOUND_ALLOW_PRIVATE_NETWORK: bool.optional(),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  MAIL_FROM: z.string().min(3).default('Call Recording <no-reply@localhost>'),
   MFA_MAX_FAILURES: positiveInt.default(5),
   MFA_FAILURE_WINDOW_SECONDS: positiveInt.default(15 * 60),
   MFA_LOCKOUT_SECONDS: positiveInt.default(30 * 60),
@@ -94,6 +96,9 @@ export interface Config {
   passwordHash: { memoryCost: number; timeCost: number; parallelism: number };
   ttl: { session: number; accessToken: number; refreshToken: number };
   shutdownGraceSeconds: number;
+  /** SMTP for password reset emails; without it the embedded default prints them to the log. */
+  smtpUrl: string | undefined;
+  mailFrom: string;
   /** Back-channel logout may call private/loopback addresses (default: only outside production). */
   outboundAllowPrivateNetwork: boolean;
   throttles: {
@@ -103,6 +108,8 @@ export interface Config {
     password: ThrottleLimits;
     /** Failed logins per client IP. */
     ip: ThrottleLimits;
+    /** "Forgotten login details?" requests per username/email and per IP (mail-bombing guard). */
+    passwordReset: ThrottleLimits;
   };
 }
 
@@ -201,10 +208,13 @@ export function loadConfig(
     },
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     outboundAllowPrivateNetwork: e.OUTBOUND_ALLOW_PRIVATE_NETWORK ?? !production,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
     throttles: {
       passcode: { maxFailures: e.MFA_MAX_FAILURES, windowSeconds: e.MFA_FAILURE_WINDOW_SECONDS, lockSeconds: e.MFA_LOCKOUT_SECONDS },
       password: { maxFailures: e.PASSWORD_MAX_FAILURES, windowSeconds: e.PASSWORD_FAILURE_WINDOW_SECONDS, lockSeconds: e.PASSWORD_LOCKOUT_SECONDS },
       ip: { maxFailures: e.IP_MAX_FAILURES, windowSeconds: e.IP_FAILURE_WINDOW_SECONDS, lockSeconds: e.IP_LOCKOUT_SECONDS },
+      passwordReset: { maxFailures: 5, windowSeconds: 60 * 60, lockSeconds: 60 * 60 },
     },
   };
 }

@@ -46,6 +46,15 @@ export interface NewUser {
   passwordHash?: string | null;
 }
 
+export interface UserPatch {
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  telephonyUsername?: string | null;
+  policy?: UserPolicy;
+  status?: UserStatus;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createUsersRepo() {
@@ -86,6 +95,23 @@ export function createUsersRepo() {
 
     async setMfaOptIn(db: Knex, id: string, optIn: boolean): Promise<void> {
       await db('users').where({ id }).update({ mfa_opt_in: optIn, updated_at: db.fn.now() });
+    },
+
+    async update(db: Knex, id: string, patch: UserPatch): Promise<void> {
+      const columns: Record<string, unknown> = {};
+      if (patch.firstName !== undefined) columns.first_name = patch.firstName;
+      if (patch.lastName !== undefined) columns.last_name = patch.lastName;
+      if (patch.email !== undefined) columns.email = patch.email;
+      if (patch.telephonyUsername !== undefined) columns.telephony_username = patch.telephonyUsername;
+      if (patch.policy !== undefined) columns.policy = patch.policy;
+      if (patch.status !== undefined) columns.status = patch.status;
+      if (Object.keys(columns).length === 0) return;
+      await db('users').where({ id }).update({ ...columns, updated_at: db.fn.now() });
+    },
+
+    async setRoles(db: Knex, user: Pick<User, 'id' | 'companyId'>, roles: Role[]): Promise<void> {
+      await db('user_roles').where({ user_id: user.id }).delete();
+      if (roles.length) await db('user_roles').insert(roles.map((role) => ({ user_id: user.id, company_id: user.companyId, role })));
     },
 
     async listRoles(db: Knex, userId: string): Promise<Role[]> {

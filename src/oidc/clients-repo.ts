@@ -37,8 +37,57 @@ function secretContext(clientId: string): string {
   return `client-secret:${clientId}`;
 }
 
+/** A registered client as the admin API shows it (never its secret). */
+export interface ClientRecord {
+  clientId: string;
+  name: string;
+  kind: ClientKind;
+  companyId: string | null;
+  firstParty: boolean;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  grantTypes: string[];
+  backchannelLogoutUri: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+function toRecord(row: ClientRow & { created_at: Date; updated_at: Date }): ClientRecord {
+  const m = row.metadata as { redirect_uris?: string[]; post_logout_redirect_uris?: string[]; grant_types?: string[]; backchannel_logout_uri?: string };
+  return {
+    clientId: row.client_id,
+    name: row.name,
+    kind: row.kind,
+    companyId: row.company_id,
+    firstParty: row.first_party,
+    redirectUris: m.redirect_uris ?? [],
+    postLogoutRedirectUris: m.post_logout_redirect_uris ?? [],
+    grantTypes: m.grant_types ?? [],
+    backchannelLogoutUri: m.backchannel_logout_uri ?? null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
 export function createClientsRepo(box: SecretBox) {
   return {
+    async find(db: Knex, clientId: string): Promise<ClientRecord | undefined> {
+      const row = await db('oidc_clients').where({ client_id: clientId }).first();
+      return row ? toRecord(row) : undefined;
+    },
+    async list(db: Knex, page: { limit: number; after?: string }): Promise<{ items: ClientRecord[]; next?: string }> {
+      const query = db('oidc_clients');
+      if (page.after) query.where('client_id', '>', page.after);
+      const rows = await query.orderBy('client_id').limit(page.limit + 1);
+      const items = rows.slice(0, page.limit).map(toRecord);
+      return { items, next: rows.length > page.limit ? items[items.length - 1]?.clientId : undefined };
+    },
+    async remove(db: Knex, clientId: string): Promise<boolean> {
+      return (await db('oidc_clients').where({ client_id: clientId }).delete()) > 0;
+    },
+    async setSecret(db: Knex, clientId: string, secret: string): Promise<void> {
+      await db('oidc_clients').where({ client_id: clientId }).update({ secret_sealed: box.seal(secret, secretContext(clientId)), updated_at: db.fn.now() });
+    },
     async upsert(db: Knex, reg: ClientRegistration): Promise<void> {
       const metadata = {
         redirect_uris: reg.redirectUris,

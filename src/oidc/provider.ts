@@ -26,6 +26,8 @@ export interface ProviderDeps {
 }
 
 export const ADMIN_SCOPE = 'admin';
+/** Claim in admin access tokens: 'user' or 'client'. */
+export const PRINCIPAL_CLAIM = 'urn:callrec:principal';
 
 /** Only first-party apps and tooling clients may obtain tokens for the admin API. */
 function mayUseAdminApi(client: KoaContextWithOIDC['oidc']['client']): boolean {
@@ -71,6 +73,13 @@ export function createProvider(deps: ProviderDeps): Provider {
       return globalThis.fetch(url, options as RequestInit);
     },
     loadExistingGrant: loadFirstPartyGrant,
+    // Admin API tokens say whose they are: a user (with the time of the login behind it, for
+    // the 15-minute freshness rule) or a tooling client acting for itself.
+    async extraTokenClaims(ctx, token) {
+      if (!('accountId' in token) || !token.accountId) return { [PRINCIPAL_CLAIM]: 'client' };
+      const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+      return { [PRINCIPAL_CLAIM]: 'user', ...(source?.authTime ? { auth_time: source.authTime } : {}), ...(source?.acr ? { acr: source.acr } : {}) };
+    },
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },

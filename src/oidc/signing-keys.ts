@@ -65,3 +65,8 @@ export async function loadSigningJwks(db: Knex, box: SecretBox, now: Date): Prom
     keys: ordered.map((row) => JSON.parse(box.open(row.private_jwk_sealed, `signing-key:${row.kid}`).toString('utf8')) as JWK),
   };
 }
+
+/** The public half of a private JWKS (what /jwks publishes and the admin API verifies with). */
+export function toPublicJwks(jwks: { keys: JWK[] }): { keys: JWK[] } {
+  return { keys: jwks.keys.map(({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicPart }) => publicPart) };
+}

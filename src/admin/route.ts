@@ -1,0 +1,84 @@
+// An admin route declares, in one place, its method, path, who may call it, and the zod schemas of
+// its path parameters, query, body and response. The same declaration validates requests at the
+// edge and generates the OpenAPI document, so the two cannot drift apart.
+import type { Router } from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { problems, type FieldError } from './problem.js';
+import type { Principal } from './principal.js';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  principal: Principal;
+  ctx: Context;
+}
+
+export interface RouteResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface AdminRoute<P = unknown, Q = unknown, B = unknown> {
+  method: HttpMethod;
+  /** Koa-style path, e.g. /admin/v1/users/:userId */
+  path: string;
+  summary: string;
+  tag: string;
+  /** 'none' only for the OpenAPI document itself. */
+  auth: 'bearer' | 'none';
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  response?: { status: number; description: string; schema?: z.ZodType };
+  /** Error statuses worth documenting beyond 400/401/403/404. */
+  errors?: number[];
+  handle(input: RouteInput<P, Q, B>): Promise<RouteResult>;
+}
+
+/** Helps TypeScript infer P, Q and B from the schemas. */
+export function defineRoute<P = Record<string, never>, Q = Record<string, never>, B = undefined>(route: AdminRoute<P, Q, B>): AdminRoute<P, Q, B> {
+  return route;
+}
+
+function toFieldErrors(error: z.ZodError, prefix: string): FieldError[] {
+  return error.issues.map((issue) => ({
+    field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'),
+    message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+  }));
+}
+
+function parseOrThrow<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
+  if (!schema) return undefined as T;
+  const result = schema.safeParse(value);
+  if (!result.success) throw problems.validation(toFieldErrors(result.error, where));
+  return result.data;
+}
+
+export interface RegisterOptions {
+  authenticate(ctx: Context): Promise<Principal>;
+  parseJson(ctx: Context): Promise<unknown>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function registerRoutes(router: Router, routes: AdminRoute<any, any, any>[], options: RegisterOptions): void {
+  for (const route of routes) {
+    router[route.method](route.path, async (ctx) => {
+      const principal = route.auth === 'bearer' ? await options.authenticate(ctx) : (undefined as unknown as Principal);
+      const params = parseOrThrow(route.params, ctx.params, 'path');
+      const query = parseOrThrow(route.query, { ...ctx.query }, 'query');
+      let body: unknown;
+      if (route.body) {
+        body = parseOrThrow(route.body, await options.parseJson(ctx), 'body');
+      }
+      const result = await route.handle({ params, query, body, principal, ctx });
+      for (const [name, value] of Object.entries(result.headers ?? {})) ctx.set(name, value);
+      ctx.status = result.status;
+      if (result.body !== undefined) ctx.body = result.body;
+    });
+  }
+}
