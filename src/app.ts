@@ -43,7 +43,10 @@ import { createAdminApp } from './admin/admin-app.js';
 import { createBearerAuth } from './admin/bearer-auth.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { createPasswordResets } from './accounts/password-reset.js';
-import { toPublicJwks } from './oidc/signing-keys.js';
+import { jwksFingerprint, toPublicJwks } from './oidc/signing-keys.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import type { RequestListener } from 'node:http';
+import type { JWK } from 'jose';
 
 export interface AppOverrides {
   /** An already-connected database (tests hand in a per-run database). */
@@ -73,9 +76,14 @@ export interface AppServices {
 
 export interface App {
   config: Config;
-  provider: Provider;
-  publicApp: Koa;
+  /** The provider now serving (replaced when signing keys change). */
+  readonly provider: Provider;
+  /** The public listener's request handler, always delegating to the current provider. */
+  publicApp: { callback(): RequestListener };
   adminApp: Koa;
+  metrics: Metrics;
+  /** Reloads signing keys now (also done every KEY_REFRESH_SECONDS); true if they changed. */
+  refreshKeys(): Promise<boolean>;
   db: Knex;
   redis: Redis | undefined;
   logger: Logger;
@@ -133,91 +141,112 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const recoveryCodes = createRecoveryCodesRepo(config.keyEncryptionKey);
 
     await ensureSigningKeys(db, box);
-    const jwks = await loadSigningJwks(db, box, new Date());
     if (config.bootstrapAdminClient) await bootstrapAdminClient(db, clients, config.bootstrapAdminClient);
     if (config.demo && overrides.demoSecrets) {
       await seedDemo({ db, companies, users, clients, hasher }, { issuer: config.issuer, ...overrides.demoSecrets });
     }
 
+    const metrics = createMetrics();
+    if (redis) redis.on('error', () => metrics.dependencyErrors.inc({ dependency: 'redis' }));
+    const now = overrides.now ?? (() => new Date());
     const store = redis ? createRedisOidcStore(redis) : createMemoryOidcStore();
-    const provider = createProvider({
-      issuer: config.issuer,
-      adapter: createAdapterClass({ store, prefix: config.redisKeyPrefix, db, clients }),
-      jwks,
-      cookieKeys: config.cookieKeys,
-      findAccount: createFindAccount({ db, users, companies }),
-      views,
-      adminAudience: config.adminAudience,
-      trustProxy: config.trustProxy,
-      ttl: config.ttl,
-      interactionPolicy: createInteractionPolicy({ db, users, companies, authenticators }),
-      allowPrivateNetworkFetch: config.outboundAllowPrivateNetwork,
-      onError: (ctx, error) => logger.info({ err: { name: error.name, message: error.message }, route: ctx.oidc?.route }, 'oidc error page'),
-    });
-    provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc server error'));
-
     const health: HealthState = { draining: false };
     const checks: ReadinessCheck[] = [{ name: 'postgres', check: () => db.raw('select 1') }];
     if (redis) checks.push({ name: 'redis', check: () => redis!.ping() });
-
-    // Order matters: logging and error pages wrap everything, including oidc-provider's routes.
-    provider.use(requestLogging(logger));
-    provider.use(renderPageErrors(views, logger));
-    provider.use(securityHeaders({ hsts: config.production }));
-    provider.use(healthRoutes(checks, health));
-    provider.use(serveStaticAssets());
     const csrf = createCsrf(config.cookieKeys[0]!);
+    const forms = createForms({ views, csrf, issuer: config.issuer });
     const throttle = (name: string, limits: Config['throttles']['passcode']) =>
       createThrottle({ redis, keyPrefix: `${config.redisKeyPrefix}throttle:${name}`, limits });
-    const loginDeps: LoginDeps = {
-      provider,
-      issuer: config.issuer,
-      views,
-      csrf,
-      forms: createForms({ views, csrf, issuer: config.issuer }),
-      db,
-      users,
-      companies,
-      hasher,
-      authenticators,
-      recoveryCodes,
-      box,
-      throttles: {
-        passcode: throttle('passcode', config.throttles.passcode),
-        password: throttle('password', config.throttles.password),
-        ip: throttle('ip', config.throttles.ip),
-      },
-      mfaIssuer: config.mfaIssuer,
-      now: overrides.now ?? (() => new Date()),
-      logger,
+    const throttles = {
+      passcode: throttle('passcode', config.throttles.passcode),
+      password: throttle('password', config.throttles.password),
+      ip: throttle('ip', config.throttles.ip),
     };
-    provider.use(createInteractionRoutes(loginDeps).routes());
+    const resetThrottle = throttle('reset', config.throttles.passwordReset);
+    const interactionPolicy = createInteractionPolicy({ db, users, companies, authenticators });
+    const findAccount = createFindAccount({ db, users, companies });
+    const adapter = createAdapterClass({ store, prefix: config.redisKeyPrefix, db, clients });
 
-    const accountSessions = createAccountSessions({ provider, store, prefix: config.redisKeyPrefix, logger });
-    const now = overrides.now ?? (() => new Date());
+    // The provider is rebuilt when the signing keys change (rotation): it is stateless apart from
+    // its keys, so requests simply move to the new instance. `current` always points at the latest.
+    let current!: { provider: Provider; handler: RequestListener; jwks: { keys: JWK[] }; publicJwks: { keys: JWK[] } };
+    const accountSessions = createAccountSessions({ provider: () => current.provider, store, prefix: config.redisKeyPrefix, logger });
     const mailer = overrides.mailer ?? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, production: config.production, logger });
     const passwordResets = createPasswordResets({ db, users, hasher, mailer, accountSessions, issuer: config.issuer, now });
-    provider.use(createForgottenRoutes({ views, passwordResets, issuer: config.issuer, throttle: throttle('reset', config.throttles.passwordReset), csrfKey: config.cookieKeys[0]! }).routes());
-    if (config.demo && overrides.demoSecrets) {
-      provider.use(createDemoRoutes({ issuer: config.issuer, clientId: DEMO_CLIENT_ID, clientSecret: overrides.demoSecrets.clientSecret, views }).routes());
-    }
 
-    const publicJwks = toPublicJwks(jwks);
+    const buildProvider = (jwks: { keys: JWK[] }): Provider => {
+      const provider = createProvider({
+        issuer: config.issuer,
+        adapter,
+        jwks,
+        cookieKeys: config.cookieKeys,
+        findAccount,
+        views,
+        adminAudience: config.adminAudience,
+        trustProxy: config.trustProxy,
+        ttl: config.ttl,
+        interactionPolicy,
+        allowPrivateNetworkFetch: config.outboundAllowPrivateNetwork,
+        onError: (ctx, error) => logger.info({ err: { name: error.name, message: error.message }, route: ctx.oidc?.route }, 'oidc error page'),
+      });
+      provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc server error'));
+      provider.on('interaction.started', (_ctx, prompt) => { if (prompt.name === 'login') metrics.loginsStarted.inc(); });
+      provider.on('grant.success', (ctx) => metrics.tokensIssued.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown') }));
+
+      // Order matters: logging and error pages wrap everything, including oidc-provider's routes.
+      provider.use(requestLogging(logger, metrics, 'public'));
+      provider.use(renderPageErrors(views, logger, metrics));
+      provider.use(securityHeaders({ hsts: config.production }));
+      provider.use(healthRoutes(checks, health));
+      provider.use(serveStaticAssets());
+      const loginDeps: LoginDeps = {
+        provider, issuer: config.issuer, views, csrf, forms, db, users, companies, hasher, authenticators,
+        recoveryCodes, box, throttles, mfaIssuer: config.mfaIssuer, now, logger, metrics,
+      };
+      provider.use(createInteractionRoutes(loginDeps).routes());
+      provider.use(createForgottenRoutes({ views, passwordResets, issuer: config.issuer, throttle: resetThrottle, csrfKey: config.cookieKeys[0]! }).routes());
+      if (config.demo && overrides.demoSecrets) {
+        provider.use(createDemoRoutes({ issuer: config.issuer, clientId: DEMO_CLIENT_ID, clientSecret: overrides.demoSecrets.clientSecret, views }).routes());
+      }
+      return provider;
+    };
+    const install = (jwks: { keys: JWK[] }) => {
+      const provider = buildProvider(jwks);
+      current = { provider, handler: provider.callback(), jwks, publicJwks: toPublicJwks(jwks) };
+    };
+    install(await loadSigningJwks(db, box, now()));
+
+    /** Reloads keys; rebuilds the provider only when the published or signing set changed. */
+    const refreshKeys = async (): Promise<boolean> => {
+      const jwks = await loadSigningJwks(db, box, now());
+      if (jwksFingerprint(jwks) === jwksFingerprint(current.jwks)) return false;
+      install(jwks);
+      logger.info({ kids: jwks.keys.map((k) => k.kid) }, 'signing keys reloaded');
+      return true;
+    };
+    const keyTimer = setInterval(() => {
+      refreshKeys().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'signing key reload failed; keeping the current keys'));
+    }, config.keyRefreshSeconds * 1000);
+    keyTimer.unref();
+
     const adminApp = createAdminApp({
       logger,
+      metrics,
       checks,
       health,
       issuer: config.issuer,
       audience: config.adminAudience,
-      authenticate: createBearerAuth({ issuer: config.issuer, audience: config.adminAudience, jwks: () => publicJwks, db, users }),
+      authenticate: createBearerAuth({ issuer: config.issuer, audience: config.adminAudience, jwks: () => current.publicJwks, db, users }),
       admin: { db, users, companies, authenticators, recoveryCodes, clients, hasher, accountSessions, passwordResets, now },
     });
 
     return {
       config,
-      provider,
-      publicApp: provider,
+      get provider() { return current.provider; },
+      publicApp: { callback: () => (req, res) => current.handler(req, res) },
       adminApp,
+      metrics,
+      refreshKeys,
       db,
       redis,
       logger,
@@ -225,6 +254,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       accountSessions,
       services: { users, companies, authenticators, recoveryCodes, clients, hasher, box },
       async close() {
+        clearInterval(keyTimer);
         if (ownsRedis) redis?.disconnect();
         if (ownsDb) await db.destroy();
       },

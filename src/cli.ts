@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { connectPglite, connectPostgres, openPglite } from './db/connection.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createSecretBox } from './crypto/secret-box.js';
-import { addSigningKey, ensureSigningKeys, SIGNING_ALGS } from './oidc/signing-keys.js';
+import { ensureSigningKeys, rotateSigningKeys } from './oidc/signing-keys.js';
 import { createClientsRepo } from './oidc/clients-repo.js';
 import { bootstrapAdminClient } from './oidc/bootstrap-admin-client.js';
 import { loadOrCreateEmbeddedSecrets } from './embedded-secrets.js';
@@ -41,12 +41,10 @@ async function run(args: string[]): Promise<number> {
       const flag = args.indexOf('--activate-in');
       const delaySeconds = flag >= 0 ? Number(args[flag + 1]) : 3600;
       if (!Number.isInteger(delaySeconds) || delaySeconds < 0) throw new Error('--activate-in takes a whole number of seconds');
-      const activatesAt = new Date(Date.now() + delaySeconds * 1000);
-      const kids: string[] = [];
-      await db.transaction(async (trx) => {
-        for (const alg of SIGNING_ALGS) kids.push(await addSigningKey(trx, box, alg, activatesAt));
-      });
-      process.stdout.write(`added signing keys ${kids.join(', ')}; they sign from ${activatesAt.toISOString()}\n`);
+      // Old keys stay published until every token they signed has expired (ID tokens live 1 h).
+      const retireAfterSeconds = Math.max(3600, config.ttl.accessToken) + 300;
+      const { added, activatesAt, retiresAt } = await rotateSigningKeys(db, box, { now: new Date(), activateInSeconds: delaySeconds, retireAfterSeconds });
+      process.stdout.write(`added signing keys ${added.join(', ')}: published now, signing from ${activatesAt.toISOString()}; the keys they replace are retired at ${retiresAt.toISOString()}\n`);
     } else {
       if (!config.bootstrapAdminClient) {
         process.stderr.write('BOOTSTRAP_ADMIN_CLIENT_ID and BOOTSTRAP_ADMIN_CLIENT_SECRET must be set\n');

@@ -55,6 +55,7 @@ const envSchema = z.object({
   REFRESH_TOKEN_TTL_SECONDS: positiveInt.default(14 * 24 * 60 * 60),
   SHUTDOWN_GRACE_SECONDS: positiveInt.default(20),
   DEMO_SEED: bool.optional(),
+  KEY_REFRESH_SECONDS: positiveInt.default(60),
   OUTBOUND_ALLOW_PRIVATE_NETWORK: bool.optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().min(3).default('Call Recording <no-reply@localhost>'),
@@ -96,6 +97,8 @@ export interface Config {
   passwordHash: { memoryCost: number; timeCost: number; parallelism: number };
   ttl: { session: number; accessToken: number; refreshToken: number };
   shutdownGraceSeconds: number;
+  /** How often each replica reloads signing keys (rotation takes effect within this). */
+  keyRefreshSeconds: number;
   /** SMTP for password reset emails; without it the embedded default prints them to the log. */
   smtpUrl: string | undefined;
   mailFrom: string;
@@ -207,6 +210,7 @@ export function loadConfig(
       refreshToken: e.REFRESH_TOKEN_TTL_SECONDS,
     },
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+    keyRefreshSeconds: e.KEY_REFRESH_SECONDS,
     outboundAllowPrivateNetwork: e.OUTBOUND_ALLOW_PRIVATE_NETWORK ?? !production,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,

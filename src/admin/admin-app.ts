@@ -4,6 +4,7 @@ import Koa, { type Context } from 'koa';
 import { Router } from '@koa/router';
 import getRawBody from 'raw-body';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { healthRoutes, type HealthState, type ReadinessCheck } from '../http/health-routes.js';
 import { requestLogging } from '../http/request-logging.js';
 import { ProblemError, problemResponses, problems } from './problem.js';
@@ -22,6 +23,7 @@ export const MAX_BODY_BYTES = 100 * 1024;
 
 export interface AdminAppDeps {
   logger: Logger;
+  metrics: Metrics;
   checks: ReadinessCheck[];
   health: HealthState;
   authenticate: BearerAuth;
@@ -57,13 +59,18 @@ export function createAdminApp(deps: AdminAppDeps): Koa {
   router.get('/admin/v1/openapi.json', (ctx) => {
     ctx.body = openApi;
   });
+  // Prometheus scrapes the admin listener (cluster-internal, admitted by the NetworkPolicy).
+  router.get('/metrics', async (ctx) => {
+    ctx.type = deps.metrics.registry.contentType;
+    ctx.body = await deps.metrics.registry.metrics();
+  });
   registerRoutes(router, routes, {
     authenticate: (ctx) => deps.authenticate(ctx.get('Authorization') || undefined),
     parseJson,
   });
 
-  app.use(requestLogging(deps.logger));
-  app.use(problemResponses(deps.logger));
+  app.use(requestLogging(deps.logger, deps.metrics, 'admin'));
+  app.use(problemResponses(deps.logger, deps.metrics));
   app.use(async (ctx, next) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.set('X-Content-Type-Options', 'nosniff');

@@ -2,7 +2,8 @@
 // clients branch on it, people read `title` and `detail`.
 import type { Middleware } from 'koa';
 import type { Logger } from '../logger.js';
-import { isDependencyError } from '../http/dependency-errors.js';
+import { dependencyOf, isDependencyError } from '../http/dependency-errors.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { AppError } from '../errors.js';
 
 export interface FieldError {
@@ -39,7 +40,7 @@ export function problemType(code: string): string {
 }
 
 /** Every error leaves the admin listener as problem+json; unknown ones are logged and stay opaque. */
-export function problemResponses(logger: Logger): Middleware {
+export function problemResponses(logger: Logger, metrics?: Metrics): Middleware {
   return async (ctx, next) => {
     try {
       await next();
@@ -52,6 +53,7 @@ export function problemResponses(logger: Logger): Middleware {
       } else if (err instanceof AppError && err.expose) {
         problem = new ProblemError(err.status, err.code, TITLES[err.status] ?? 'Error', err.message);
       } else if (isDependencyError(err)) {
+        metrics?.dependencyErrors.inc({ dependency: dependencyOf(err) });
         logger.warn({ err: { message: (err as Error).message }, path: ctx.path }, 'admin dependency unavailable');
         problem = new ProblemError(503, 'unavailable', 'Service Unavailable', 'A backing service is unavailable; retry shortly.', { headers: { 'Retry-After': '5' } });
       } else {

@@ -9,3 +9,9 @@ export function isDependencyError(error: unknown): boolean {
   if (name === 'KnexTimeoutError' || name === 'MaxRetriesPerRequestError') return true;
   return /Connection is closed|Stream isn't writeable|enableOfflineQueue|Connection terminated|timeout exceeded when trying to connect|Command timed out/i.test(message);
 }
+
+/** Which dependency an error came from, for the dependency error metric. */
+export function dependencyOf(error: unknown): 'redis' | 'postgres' {
+  const e = error as { name?: string; message?: string; stack?: string };
+  return /ioredis|Redis|MaxRetriesPerRequest|enableOfflineQueue|Stream isn't writeable|Command timed out/i.test(`${e.name} ${e.message} ${e.stack ?? ''}`) ? 'redis' : 'postgres';
+}

@@ -4,9 +4,10 @@ import type { Middleware } from 'koa';
 import { errors } from 'oidc-provider';
 import type { Logger } from '../logger.js';
 import type { Views } from './views.js';
-import { isDependencyError } from './dependency-errors.js';
+import { dependencyOf, isDependencyError } from './dependency-errors.js';
+import type { Metrics } from '../metrics/metrics.js';
 
-export function renderPageErrors(views: Views, logger: Logger): Middleware {
+export function renderPageErrors(views: Views, logger: Logger, metrics?: Metrics): Middleware {
   return async (ctx, next) => {
     try {
       await next();
@@ -28,6 +29,7 @@ export function renderPageErrors(views: Views, logger: Logger): Middleware {
         return;
       }
       if (isDependencyError(err)) {
+        metrics?.dependencyErrors.inc({ dependency: dependencyOf(err) });
         logger.warn({ err: { name: error.name, message: error.message }, path: ctx.path }, 'dependency unavailable');
         ctx.set('Retry-After', '5');
         views.message(ctx, 503, { title: 'Unavailable', heading: 'Service temporarily unavailable', paragraphs: ['Call Recording login is briefly unavailable. Please try again in a moment.'] });

@@ -2,7 +2,6 @@
 // single-use link valid 30 minutes; the link's page sets a new password. These forms sit outside
 // any interaction, so CSRF uses a signed SameSite=Strict cookie echoed in the form, plus Origin.
 import { Router } from '@koa/router';
-import { bodyParser } from '@koa/bodyparser';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import type { Views } from '../http/views.js';
@@ -10,6 +9,7 @@ import type { PasswordResets } from '../accounts/password-reset.js';
 import type { Throttle } from '../mfa/throttle.js';
 import { AppError } from '../errors.js';
 import { isSameOrigin } from './csrf.js';
+import { parseForm } from './forms.js';
 
 export interface ForgottenRoutesDeps {
   views: Views;
@@ -25,7 +25,7 @@ export const RESET_REQUESTED_MESSAGE = 'If an account matches what you entered, 
 
 export function createForgottenRoutes(deps: ForgottenRoutesDeps): Router {
   const router = new Router();
-  const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
+  const form = parseForm();
 
   const csrfToken = (ctx: Context): string => {
     let token = ctx.cookies.get(CSRF_COOKIE, { signed: true });

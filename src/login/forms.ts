@@ -13,9 +13,27 @@ export interface Forms {
   backToCurrentStep(ctx: Context, uid: string): void;
 }
 
+/**
+ * Form parsing where any unreadable body (wrong size, broken encoding, bad gzip) is a 4xx with the
+ * parser's status, never a 500.
+ */
+export function parseForm(): Middleware {
+  const parse = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
+  return async (ctx, next) => {
+    let parsed = false;
+    try {
+      await parse(ctx, async () => { parsed = true; });
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      ctx.throw(status && status >= 400 && status < 500 ? status : 400, 'The form could not be read.');
+    }
+    if (parsed) await next();
+  };
+}
+
 export function createForms(deps: { views: Views; csrf: Csrf; issuer: string }): Forms {
   return {
-    parse: bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' }),
+    parse: parseForm(),
     async check(ctx, next) {
       const uid = (ctx as unknown as { params: { uid: string } }).params.uid;
       const body = ctx.request.body as Record<string, unknown> | undefined;

@@ -11,6 +11,7 @@ import type Provider from 'oidc-provider';
 import type { Context } from 'koa';
 import { ACR, AMR } from '../oidc/acr.js';
 import type { Forms } from './forms.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -48,8 +49,9 @@ export async function saveJourney(interaction: Interaction, state: JourneyState)
   await interaction.persist();
 }
 
-export async function finishLogin(provider: Provider, ctx: Context, accountId: string, method: LoginMethod): Promise<void> {
-  await provider.interactionFinished(ctx.req, ctx.res, {
+export async function finishLogin(deps: { provider: Provider; metrics: Metrics }, ctx: Context, accountId: string, method: LoginMethod): Promise<void> {
+  deps.metrics.loginsSucceeded.inc({ method });
+  await deps.provider.interactionFinished(ctx.req, ctx.res, {
     login: {
       accountId,
       amr: AMR_BY_METHOD[method],

@@ -12,6 +12,7 @@ import type { Throttle } from '../mfa/throttle.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Csrf } from './csrf.js';
 import type { Forms } from './forms.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface LoginDeps {
   provider: Provider;
@@ -30,4 +31,5 @@ export interface LoginDeps {
   mfaIssuer: string;
   now: () => Date;
   logger: Logger;
+  metrics: Metrics;
 }

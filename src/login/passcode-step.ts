@@ -51,6 +51,8 @@ export async function checkPasscodeThrottle(deps: LoginDeps, ctx: Context, inter
 
 export async function recordPasscodeFailure(deps: LoginDeps, ctx: Context, interaction: Interaction, userId: string, options: PasscodePageOptions): Promise<void> {
   const { lockedNow } = await deps.throttles.passcode.recordFailure(userId);
+  deps.metrics.passcodeFailures.inc({ kind: options.form === 'recovery' ? 'recovery_code' : 'totp' });
+  if (lockedNow) deps.metrics.lockouts.inc({ kind: 'passcode' });
   const user = await deps.users.findById(deps.db, userId);
   if (user) {
     await deps.db.transaction(async (trx) => {
@@ -86,7 +88,7 @@ export function registerPasscodeStep(router: Router, deps: LoginDeps): void {
     if (!accepted) return recordPasscodeFailure(deps, ctx, interaction, state.accountId, passcodeOptions);
 
     await deps.throttles.passcode.reset(state.accountId);
-    await finishLogin(provider, ctx, state.accountId, 'passcode');
+    await finishLogin(deps, ctx, state.accountId, 'passcode');
   });
 
   router.post('/interaction/:uid/mfa/recovery', forms.noStore, forms.parse, forms.check, async (ctx) => {
@@ -111,7 +113,7 @@ export function registerPasscodeStep(router: Router, deps: LoginDeps): void {
 
   router.post('/interaction/:uid/mfa/recovery-accepted', forms.noStore, forms.parse, forms.check, async (ctx) => {
     const at = await atStep(provider, forms, ctx, 'recovery-accepted');
-    if (at) await finishLogin(provider, ctx, at.state.accountId, 'recovery-code');
+    if (at) await finishLogin(deps, ctx, at.state.accountId, 'recovery-code');
   });
 }
 

@@ -40,6 +40,7 @@ export function registerPasswordStep(router: Router, deps: LoginDeps): void {
     const password = forms.field(ctx, 'password');
     const ipState = await throttles.ip.check(ctx.ip);
     if (ipState.locked) {
+      deps.metrics.loginsFailed.inc({ step: 'ip_locked' });
       return deps.views.respond(ctx, 429, 'login', {
         title: 'Call Recording Login', uid: interaction.uid, csrf: deps.csrf.tokenFor(interaction.uid), username,
         error: `Too many failed logins from your network, try again in ${minutesUntil(ipState.retryAfterSeconds)} minutes.`,
@@ -52,7 +53,9 @@ export function registerPasswordStep(router: Router, deps: LoginDeps): void {
     const check = locked ? (await deps.hasher.verifyDummy(password.slice(0, 512)), { ok: false as const }) : await authenticatePassword(deps, username, password);
     if (!check.ok) {
       const [{ lockedNow }] = await Promise.all([throttles.password.recordFailure(userKey), throttles.ip.recordFailure(ctx.ip)]);
+      deps.metrics.loginsFailed.inc({ step: 'password' });
       if (lockedNow) {
+        deps.metrics.lockouts.inc({ kind: 'password' });
         const user = (await deps.users.findCredentialsByUsername(deps.db, username))?.user;
         if (user) {
           await recordAuditEvent(deps.db, { type: 'login.password_lockout_started', companyId: user.companyId, actor: { type: 'USER', id: user.id }, target: { type: 'user', id: user.id } });
@@ -67,7 +70,7 @@ export function registerPasswordStep(router: Router, deps: LoginDeps): void {
     const decision = facts ? decideMfa({ ...facts, stepUpRequested: stepUpRequested(interaction.params) }) : 'unmet';
     switch (decision) {
       case 'none':
-        return finishLogin(provider, ctx, check.user.id, 'password');
+        return finishLogin(deps, ctx, check.user.id, 'password');
       case 'unmet':
         return provider.interactionFinished(ctx.req, ctx.res, {
           error: 'unmet_authentication_requirements',

@@ -76,6 +76,7 @@ export function registerRegistrationSteps(router: Router, deps: LoginDeps): void
       await saveJourney(interaction, { step: 'passcode', accountId: user.id });
       return forms.backToCurrentStep(ctx, interaction.uid);
     }
+    deps.metrics.mfaRegistrations.inc();
     await deps.throttles.passcode.reset(user.id);
     await saveJourney(interaction, { step: 'recovery-codes', accountId: user.id, sealedCodes: deps.box.seal(JSON.stringify(codes), `recovery-codes:${interaction.uid}`) });
     forms.backToCurrentStep(ctx, interaction.uid);
@@ -83,6 +84,6 @@ export function registerRegistrationSteps(router: Router, deps: LoginDeps): void
 
   router.post('/interaction/:uid/mfa/recovery-codes', forms.noStore, forms.parse, forms.check, async (ctx) => {
     const at = await atStep(provider, forms, ctx, 'recovery-codes');
-    if (at) await finishLogin(provider, ctx, at.state.accountId, 'passcode');
+    if (at) await finishLogin(deps, ctx, at.state.accountId, 'passcode');
   });
 }

@@ -21,11 +21,11 @@ export interface AccountSessions {
   endAll(accountId: string): Promise<{ sessions: number; grants: number }>;
 }
 
-export function createAccountSessions(deps: { provider: Provider; store: OidcStore; prefix: string; logger: Logger }): AccountSessions {
+export function createAccountSessions(deps: { provider: () => Provider; store: OidcStore; prefix: string; logger: Logger }): AccountSessions {
   const keys = accountIndexKeys(deps.prefix);
   return {
     async endAll(accountId) {
-      const { provider } = deps;
+      const provider = deps.provider();
       const grantIds = new Set(await deps.store.setMembers(keys.grants(accountId)));
       let sessions = 0;
       for (const sessionId of await deps.store.setMembers(keys.sessions(accountId))) {
@@ -43,11 +43,14 @@ export function createAccountSessions(deps: { provider: Provider; store: OidcSto
         }
         await provider.Session.adapter.destroy(sessionId);
       }
+      let grants = 0;
       for (const grantId of grantIds) {
+        // The account's grant index may still list grants that already ended: count live ones.
+        if (await provider.Grant.adapter.find(grantId)) grants += 1;
         await provider.Grant.adapter.destroy(grantId);
         await provider.Grant.adapter.revokeByGrantId(grantId);
       }
-      return { sessions, grants: grantIds.size };
+      return { sessions, grants };
     },
   };
 }
