@@ -16,6 +16,8 @@ export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export interface TestInstance {
   app: App;
   issuer: string;
+  /** Where this instance listens; equals the issuer unless startInstance was given another ISSUER. */
+  publicUrl: string;
   adminUrl: string;
   server: Server;
   adminServer: Server;
@@ -29,7 +31,10 @@ export interface TestEnvironment {
   redisPrefix: string;
   keyEncryptionKey: string;
   cookieKeys: string;
-  /** Starts one provider instance; several share the same database, Redis prefix and secrets. */
+  /**
+   * Starts one provider instance; several share the same database, Redis prefix and secrets.
+   * `env` overrides the configuration, e.g. `{ ISSUER: other.issuer }` for replicas behind one issuer.
+   */
   startInstance(env?: Record<string, string>): Promise<TestInstance>;
   close(): Promise<void>;
 }
@@ -89,19 +94,25 @@ export async function createTestEnvironment(): Promise<TestEnvironment> {
       const instanceRedis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
       await instanceRedis.connect();
       const app = await createApp(config, { db, redis: instanceRedis, logger: createLogger(config.logLevel), migrate: false });
+      let stopped: Promise<void> | undefined;
       server.on('request', app.publicApp.callback());
       adminServer.on('request', app.adminApp.callback());
       const instance: TestInstance = {
         app,
         issuer: config.issuer,
+        publicUrl: `http://127.0.0.1:${port}`,
         adminUrl: `http://127.0.0.1:${adminPort}`,
         server,
         adminServer,
-        async stop() {
-          await Promise.all([closeServer(server), closeServer(adminServer)]);
-          await app.close();
-          instanceRedis.disconnect();
-          await db.destroy();
+        // Idempotent: a test may stop a replica early, and close() stops whatever is left.
+        stop() {
+          stopped ??= (async () => {
+            await Promise.all([closeServer(server), closeServer(adminServer)]);
+            await app.close();
+            instanceRedis.disconnect();
+            await db.destroy();
+          })();
+          return stopped;
         },
       };
       instances.push(instance);
