@@ -23,7 +23,7 @@ export function createInteractionRoutes(deps: LoginDeps): Router {
     if (!state) return renderPasswordStep(deps, ctx, interaction, 200);
     switch (state.step) {
       case 'passcode':
-        return renderPasscodeStep(deps, ctx, interaction, ctx.query.method === 'recovery' ? 'recovery' : 'passcode');
+        return renderPasscodeStep(deps, ctx, interaction, state.accountId, ctx.query.method === 'recovery' ? 'recovery' : 'passcode');
       case 'recovery-accepted':
         return renderRecoveryAccepted(deps, ctx, interaction, state.remaining);
       default:

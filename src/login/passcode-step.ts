@@ -117,10 +117,13 @@ export function registerPasscodeStep(router: Router, deps: LoginDeps): void {
   });
 }
 
-export function renderPasscodeStep(deps: LoginDeps, ctx: Context, interaction: Interaction, form: 'passcode' | 'recovery'): void {
-  renderPasscodePage(deps, ctx, interaction, 200, form === 'recovery'
+export async function renderPasscodeStep(deps: LoginDeps, ctx: Context, interaction: Interaction, accountId: string, form: 'passcode' | 'recovery'): Promise<void> {
+  const options: PasscodePageOptions = form === 'recovery'
     ? { action: 'mfa/recovery', allowRecovery: true, form: 'recovery' }
-    : { action: 'mfa/passcode', allowRecovery: true });
+    : { action: 'mfa/passcode', allowRecovery: true };
+  // A locked user sees the lockout right away, not after typing a code.
+  if (await checkPasscodeThrottle(deps, ctx, interaction, accountId, options)) return;
+  renderPasscodePage(deps, ctx, interaction, 200, options);
 }
 
 export function renderRecoveryAccepted(deps: LoginDeps, ctx: Context, interaction: Interaction, remaining: number): void {

@@ -23,8 +23,11 @@ export async function renderRegistrationStep(deps: LoginDeps, ctx: Context, inte
       const qrDataUrl = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 220 });
       return deps.views.respond(ctx, 200, 'mfa-scan', { ...base, title: 'MFA Registration', qrDataUrl, groupedSecret: groupSecret(secret), label: `${deps.mfaIssuer}: ${user?.username ?? ''}` });
     }
-    case 'register-verify':
-      return renderPasscodePage(deps, ctx, interaction, 200, { action: 'mfa/verify-registration', allowRecovery: false });
+    case 'register-verify': {
+      const options = { action: 'mfa/verify-registration', allowRecovery: false };
+      if (await checkPasscodeThrottle(deps, ctx, interaction, state.accountId, options)) return;
+      return renderPasscodePage(deps, ctx, interaction, 200, options);
+    }
     case 'recovery-codes': {
       const codes = JSON.parse(deps.box.open(state.sealedCodes, `recovery-codes:${interaction.uid}`).toString('utf8')) as string[];
       return deps.views.respond(ctx, 200, 'recovery-codes', { ...base, title: 'Save your recovery codes', codes });
