@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createApp, type App } from '../../src/app.js';
+import { createApp, type App, type AppOverrides } from '../../src/app.js';
 import { createLogger } from '../../src/logger.js';
 import { connectPostgres } from '../../src/db/connection.js';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
@@ -24,6 +24,9 @@ export interface TestInstance {
   stop(): Promise<void>;
 }
 
+/** What a test may hand to createApp besides the configuration, e.g. a clock (`now`) it moves. */
+export type InstanceOverrides = Pick<AppOverrides, 'now' | 'mailer'>;
+
 export interface TestEnvironment {
   database: TestDatabase;
   db: Knex;
@@ -35,7 +38,7 @@ export interface TestEnvironment {
    * Starts one provider instance; several share the same database, Redis prefix and secrets.
    * `env` overrides the configuration, e.g. `{ ISSUER: other.issuer }` for replicas behind one issuer.
    */
-  startInstance(env?: Record<string, string>): Promise<TestInstance>;
+  startInstance(env?: Record<string, string>, overrides?: InstanceOverrides): Promise<TestInstance>;
   close(): Promise<void>;
 }
 
@@ -69,7 +72,7 @@ export async function createTestEnvironment(): Promise<TestEnvironment> {
     redisPrefix,
     keyEncryptionKey,
     cookieKeys,
-    async startInstance(extraEnv = {}) {
+    async startInstance(extraEnv = {}, overrides = {}) {
       // Listen first so the issuer (which must be known before the provider exists) has the port.
       const server = createServer();
       const adminServer = createServer();
@@ -93,7 +96,7 @@ export async function createTestEnvironment(): Promise<TestEnvironment> {
       const db = connectPostgres({ url: database.url, poolMax: 5 });
       const instanceRedis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
       await instanceRedis.connect();
-      const app = await createApp(config, { db, redis: instanceRedis, logger: createLogger(config.logLevel), migrate: false });
+      const app = await createApp(config, { ...overrides, db, redis: instanceRedis, logger: createLogger(config.logLevel), migrate: false });
       let stopped: Promise<void> | undefined;
       server.on('request', app.publicApp.callback());
       adminServer.on('request', app.adminApp.callback());
