@@ -50,6 +50,7 @@ const envSchema = z.object({
   PASSWORD_HASH_MEMORY_KIB: z.coerce.number().int().min(19456).default(19456),
   PASSWORD_HASH_ITERATIONS: z.coerce.number().int().min(2).default(2),
   PASSWORD_HASH_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
+  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   SESSION_TTL_SECONDS: positiveInt.default(8 * 60 * 60),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt.default(10 * 60),
   REFRESH_TOKEN_TTL_SECONDS: positiveInt.default(14 * 24 * 60 * 60),
@@ -95,6 +96,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   mfaIssuer: string;
   passwordHash: { memoryCost: number; timeCost: number; parallelism: number };
+  /** argon2 computations at once (memory ≤ memoryCost × this); more wait, a flood is refused. */
+  passwordHashConcurrency: number;
   ttl: { session: number; accessToken: number; refreshToken: number };
   shutdownGraceSeconds: number;
   /** How often each replica reloads signing keys (rotation takes effect within this). */
@@ -204,6 +207,7 @@ export function loadConfig(
       timeCost: e.PASSWORD_HASH_ITERATIONS,
       parallelism: e.PASSWORD_HASH_PARALLELISM,
     },
+    passwordHashConcurrency: e.PASSWORD_HASH_CONCURRENCY,
     ttl: {
       session: e.SESSION_TTL_SECONDS,
       accessToken: e.ACCESS_TOKEN_TTL_SECONDS,

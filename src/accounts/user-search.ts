@@ -70,13 +70,16 @@ export function encodeCursor(sortValue: string, id: string): string {
 export function decodeCursor(cursor: string): [string, string] | undefined {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) return value as [string, string];
+    // The id half must be a UUID: it is compared with a uuid column.
+    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string') && UUID.test(value[1] as string)) return value as [string, string];
   } catch { /* invalid cursor */ }
   return undefined;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export async function findUserRecord(db: Knex, userId: string): Promise<UserRecord | undefined> {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(userId)) return undefined;
+  if (!UUID.test(userId)) return undefined;
   const row = (await baseQuery(db).where('u.id', userId).first()) as Row | undefined;
   return row ? toRecord(row) : undefined;
 }

@@ -33,7 +33,7 @@ export const problems = {
   badRequest: (detail: string) => new ProblemError(400, 'bad_request', 'Bad Request', detail),
 };
 
-const TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 422: 'Unprocessable Content' };
+const TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 422: 'Unprocessable Content', 503: 'Service Unavailable' };
 
 export function problemType(code: string): string {
   return `urn:callrec-auth:problem:${code}`;
@@ -50,8 +50,8 @@ export function problemResponses(logger: Logger, metrics?: Metrics): Middleware 
       let problem: ProblemError;
       if (err instanceof ProblemError) {
         problem = err;
-      } else if (err instanceof AppError && err.expose) {
-        problem = new ProblemError(err.status, err.code, TITLES[err.status] ?? 'Error', err.message);
+      } else if (err instanceof AppError && (err.expose || err.status === 503)) {
+        problem = new ProblemError(err.status, err.code, TITLES[err.status] ?? 'Error', err.message, err.status === 503 ? { headers: { 'Retry-After': '2' } } : {});
       } else if (isDependencyError(err)) {
         metrics?.dependencyErrors.inc({ dependency: dependencyOf(err) });
         logger.warn({ err: { message: (err as Error).message }, path: ctx.path }, 'admin dependency unavailable');

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Views } from './views.js';
 import { dependencyOf, isDependencyError } from './dependency-errors.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { AppError } from '../errors.js';
 
 export function renderPageErrors(views: Views, logger: Logger, metrics?: Metrics): Middleware {
   return async (ctx, next) => {
@@ -26,6 +27,11 @@ export function renderPageErrors(views: Views, logger: Logger, metrics?: Metrics
       }
       if (error.status && error.status >= 400 && error.status < 500 && error.expose !== false) {
         views.message(ctx, error.status, { title: 'Request problem', heading: 'We could not process that request', paragraphs: [error.expose ? error.message : 'The request was not valid.', 'Please go back and try again.'] });
+        return;
+      }
+      if (err instanceof AppError && err.status === 503) {
+        ctx.set('Retry-After', '2');
+        views.message(ctx, 503, { title: 'Busy', heading: 'Service busy', paragraphs: [err.message] });
         return;
       }
       if (isDependencyError(err)) {

@@ -9,7 +9,7 @@ import type { PasswordResets } from '../accounts/password-reset.js';
 import type { Throttle } from '../mfa/throttle.js';
 import { AppError } from '../errors.js';
 import { isSameOrigin } from './csrf.js';
-import { parseForm } from './forms.js';
+import { formField, parseForm } from './forms.js';
 
 export interface ForgottenRoutesDeps {
   views: Views;
@@ -44,10 +44,7 @@ export function createForgottenRoutes(deps: ForgottenRoutesDeps): Router {
     }
     await next();
   };
-  const field = (ctx: Context, name: string) => {
-    const value = (ctx.request.body as Record<string, unknown> | undefined)?.[name];
-    return typeof value === 'string' ? value : '';
-  };
+  const field = formField;
   const backLink = (ctx: Context) => {
     const uid = typeof ctx.query.interaction === 'string' && /^[\w-]{1,64}$/.test(ctx.query.interaction) ? ctx.query.interaction : undefined;
     return uid ? `/interaction/${uid}` : undefined;

@@ -31,6 +31,12 @@ export function parseForm(): Middleware {
   };
 }
 
+/** A text field of the posted form; anything else (arrays, NUL characters PostgreSQL cannot store) reads as empty. */
+export function formField(ctx: Context, name: string): string {
+  const value = (ctx.request.body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' && !value.includes('\u0000') ? value : '';
+}
+
 export function createForms(deps: { views: Views; csrf: Csrf; issuer: string }): Forms {
   return {
     parse: parseForm(),
@@ -52,8 +58,7 @@ export function createForms(deps: { views: Views; csrf: Csrf; issuer: string }):
       await next();
     },
     field(ctx, name) {
-      const value = (ctx.request.body as Record<string, unknown> | undefined)?.[name];
-      return typeof value === 'string' ? value : '';
+      return formField(ctx, name);
     },
     backToCurrentStep(ctx, uid) {
       ctx.status = 303;

@@ -100,12 +100,12 @@ export function userRoutes(deps: AdminDeps) {
     defineRoute({
       method: 'post', path: '/admin/v1/users/:userId/password-reset', tag: 'Users', summary: 'Email the user a single-use password reset link (30 minutes)', auth: 'bearer',
       params: userParams, errors: [409],
-      response: { status: 202, description: 'The email is on its way' },
+      response: { status: 202, description: 'The email is on its way', schema: z.object({ message: z.string() }) },
       async handle({ principal, params }) {
         const user = await loadUser(principal, params.userId, ['MANAGE_USERS']);
         if (user.status !== 'ACTIVE') throw problems.conflict('The user is inactive.');
         await deps.passwordResets.requestForUser(user, actorOf(principal));
-        return { status: 202 };
+        return { status: 202, body: { message: 'A single-use reset link (valid 30 minutes) has been emailed to the user.' } };
       },
     }),
   ];
