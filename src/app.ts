@@ -165,7 +165,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     const resetThrottle = throttle('reset', config.throttles.passwordReset);
     const interactionPolicy = createInteractionPolicy({ db, users, companies, authenticators });
     const findAccount = createFindAccount({ db, users, companies });
-    const adapter = createAdapterClass({ store, prefix: config.redisKeyPrefix, db, clients });
+    let invalidateClient: (clientId: string) => void = () => undefined;
+    const adapter = createAdapterClass({
+      store, prefix: config.redisKeyPrefix, db, clients, clientCacheSeconds: config.clientCacheSeconds,
+      exposeInvalidate: (fn) => { invalidateClient = fn; },
+    });
 
     // The provider is rebuilt when the signing keys change (rotation): it is stateless apart from
     // its keys, so requests simply move to the new instance. `current` always points at the latest.
@@ -237,7 +241,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       issuer: config.issuer,
       audience: config.adminAudience,
       authenticate: createBearerAuth({ issuer: config.issuer, audience: config.adminAudience, jwks: () => current.publicJwks, db, users }),
-      admin: { db, users, companies, authenticators, recoveryCodes, clients, hasher, accountSessions, passwordResets, now },
+      admin: { db, users, companies, authenticators, recoveryCodes, clients, hasher, accountSessions, passwordResets, now, invalidateClient: (id) => invalidateClient(id) },
     });
 
     return {

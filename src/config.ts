@@ -57,6 +57,7 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_SECONDS: positiveInt.default(20),
   DEMO_SEED: bool.optional(),
   KEY_REFRESH_SECONDS: positiveInt.default(60),
+  CLIENT_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   OUTBOUND_ALLOW_PRIVATE_NETWORK: bool.optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().min(3).default('Call Recording <no-reply@localhost>'),
@@ -102,6 +103,8 @@ export interface Config {
   shutdownGraceSeconds: number;
   /** How often each replica reloads signing keys (rotation takes effect within this). */
   keyRefreshSeconds: number;
+  /** How long a replica reuses a client read from PostgreSQL (client changes apply within this). */
+  clientCacheSeconds: number;
   /** SMTP for password reset emails; without it the embedded default prints them to the log. */
   smtpUrl: string | undefined;
   mailFrom: string;
@@ -215,6 +218,7 @@ export function loadConfig(
     },
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     keyRefreshSeconds: e.KEY_REFRESH_SECONDS,
+    clientCacheSeconds: e.CLIENT_CACHE_SECONDS,
     outboundAllowPrivateNetwork: e.OUTBOUND_ALLOW_PRIVATE_NETWORK ?? !production,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,

@@ -20,4 +20,6 @@ export interface AdminDeps {
   accountSessions: AccountSessions;
   passwordResets: PasswordResets;
   now: () => Date;
+  /** Drops a client from this replica's cache after it changes (others follow within seconds). */
+  invalidateClient: (clientId: string) => void;
 }

@@ -52,12 +52,19 @@ function toFieldErrors(error: z.ZodError, prefix: string): FieldError[] {
   }));
 }
 
-/** PostgreSQL text cannot hold NUL: refuse it at the edge for every string, wherever it sits. */
+/**
+ * PostgreSQL text holds neither NUL nor lone UTF-16 surrogates: refuse both at the edge, for every
+ * string wherever it sits.
+ */
+export function isStorableText(value: string): boolean {
+  return !value.includes('\u0000') && (value as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
 function findNul(value: unknown, path: string[], depth = 0): string[] | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (typeof value === 'string') return isStorableText(value) ? undefined : path;
   if (depth > 32 || value === null || typeof value !== 'object') return undefined;
   for (const [key, child] of Object.entries(value)) {
-    if (key.includes('\u0000')) return [...path, key];
+    if (!isStorableText(key)) return [...path, key];
     const found = findNul(child, [...path, key], depth + 1);
     if (found) return found;
   }
@@ -67,7 +74,7 @@ function findNul(value: unknown, path: string[], depth = 0): string[] | undefine
 function parseOrThrow<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
   if (!schema) return undefined as T;
   const nul = findNul(value, [where]);
-  if (nul) throw problems.validation([{ field: nul.join('.'), message: 'must not contain NUL characters' }]);
+  if (nul) throw problems.validation([{ field: nul.join('.'), message: 'must be valid Unicode text without NUL characters' }]);
   const result = schema.safeParse(value);
   if (!result.success) throw problems.validation(toFieldErrors(result.error, where));
   return result.data;

@@ -31,10 +31,10 @@ export function parseForm(): Middleware {
   };
 }
 
-/** A text field of the posted form; anything else (arrays, NUL characters PostgreSQL cannot store) reads as empty. */
+/** A text field of the posted form; anything else (arrays, NUL or lone surrogates PostgreSQL cannot store) reads as empty. */
 export function formField(ctx: Context, name: string): string {
   const value = (ctx.request.body as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' && !value.includes('\u0000') ? value : '';
+  return typeof value === 'string' && !value.includes('\u0000') && (value as string & { isWellFormed(): boolean }).isWellFormed() ? value : '';
 }
 
 export function createForms(deps: { views: Views; csrf: Csrf; issuer: string }): Forms {

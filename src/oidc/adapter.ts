@@ -19,9 +19,20 @@ export interface AdapterDeps {
   prefix: string;
   db: Knex;
   clients: ClientsRepo;
+  /**
+   * How long a client read from PostgreSQL is reused (0 turns the cache off). Every token request
+   * looks its client up; a few seconds of reuse removes that query and the secret decryption from
+   * the hot path, and a deleted client or rotated secret takes effect on every replica within it.
+   */
+  clientCacheSeconds?: number;
+  now?: () => number;
+  /** Receives the function that drops a client from this replica's cache (after admin changes). */
+  exposeInvalidate?: (invalidate: (clientId: string) => void) => void;
 }
 
-export function createAdapterClass({ store, prefix, db, clients }: AdapterDeps): new (name: string) => Adapter {
+export function createAdapterClass({ store, prefix, db, clients, clientCacheSeconds = 0, now = Date.now, exposeInvalidate }: AdapterDeps): new (name: string) => Adapter {
+  const clientCache = new Map<string, { metadata: AdapterPayload; expiresAt: number }>();
+  exposeInvalidate?.((clientId) => clientCache.delete(clientId));
   const modelKey = (name: string, id: string) => `${prefix}oidc:${name}:${id}`;
   const grantKey = (id: string) => `${prefix}oidc:grant:${id}`;
   const uidKey = (uid: string) => `${prefix}oidc:sessionUid:${uid}`;
@@ -30,7 +41,16 @@ export function createAdapterClass({ store, prefix, db, clients }: AdapterDeps):
 
   class ClientAdapter implements Adapter {
     async find(id: string) {
-      return (await clients.findProviderMetadata(db, id)) as AdapterPayload | undefined;
+      const cached = clientCache.get(id);
+      if (cached && cached.expiresAt > now()) return cached.metadata;
+      const metadata = (await clients.findProviderMetadata(db, id)) as AdapterPayload | undefined;
+      if (metadata && clientCacheSeconds > 0) {
+        if (clientCache.size > 10_000) clientCache.clear();
+        clientCache.set(id, { metadata, expiresAt: now() + clientCacheSeconds * 1000 });
+      } else {
+        clientCache.delete(id);
+      }
+      return metadata;
     }
     async upsert(): Promise<void> { throw new Error('clients are managed through the admin API'); }
     async findByUserCode() { return undefined; }

@@ -8,6 +8,7 @@ import { ACR } from './acr.js';
 import { CLAIMS_BY_SCOPE } from './account-claims.js';
 import { describeOidcError } from './error-pages.js';
 import { loadFirstPartyGrant } from './first-party-grant.js';
+import { isDependencyError } from '../http/dependency-errors.js';
 
 export interface ProviderDeps {
   issuer: string;
@@ -119,11 +120,29 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     async renderError(ctx, out, error) {
       deps.onError?.(ctx, error);
-      views.message(ctx, (error as { status?: number }).status ?? 400, describeOidcError(out));
+      // A dependency outage is a 503 the browser may retry, not a broken request.
+      if (isDependencyError(error)) {
+        ctx.set('Retry-After', '5');
+        return views.message(ctx, 503, { title: 'Unavailable', heading: 'Service temporarily unavailable', paragraphs: ['Call Recording login is briefly unavailable. Please try again in a moment.'] });
+      }
+      views.message(ctx, (error as { status?: number }).status ?? 500, describeOidcError(out));
     },
   };
 
   const provider = new Provider(deps.issuer, configuration);
   provider.proxy = deps.trustProxy;
+  // oidc-provider answers its JSON endpoints' unexpected errors with 500 server_error. When the
+  // cause is PostgreSQL or Redis being away, say 503 with Retry-After: clients back off and retry.
+  provider.on('server_error', (ctx, error) => {
+    if (isDependencyError(error)) ctx.state.dependencyUnavailable = true;
+  });
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.state.dependencyUnavailable && ctx.status === 500) {
+      ctx.status = 503;
+      ctx.set('Retry-After', '5');
+      if (ctx.body && typeof ctx.body === 'object') ctx.body = { error: 'server_error', error_description: 'temporarily unavailable, retry shortly' };
+    }
+  });
   return provider;
 }

@@ -55,6 +55,7 @@ export function clientRoutes(deps: AdminDeps) {
         await load(params.clientId);
         if (params.clientId === principal.clientId) throw problems.conflict('A client cannot delete itself.');
         await deleteClient(deps, actorOf(principal), params.clientId);
+        deps.invalidateClient(params.clientId);
         return { status: 204 };
       },
     }),
@@ -65,7 +66,9 @@ export function clientRoutes(deps: AdminDeps) {
       async handle({ principal, params }) {
         requireGlobal(principal);
         await load(params.clientId);
-        return { status: 200, body: { clientId: params.clientId, clientSecret: await rotateClientSecret(deps, actorOf(principal), params.clientId) } };
+        const clientSecret = await rotateClientSecret(deps, actorOf(principal), params.clientId);
+        deps.invalidateClient(params.clientId);
+        return { status: 200, body: { clientId: params.clientId, clientSecret } };
       },
     }),
   ];
