@@ -105,13 +105,15 @@ export function connectRedis(url: string): Redis {
     commandTimeout: 2000,
     retryStrategy: (times) => Math.min(times * 200, 2000),
     lazyConnect: true,
+    // Commands issued in the same tick share one write and one round trip.
+    enableAutoPipelining: true,
   });
 }
 
 async function openDatabase(config: Config): Promise<{ db: Knex; owned: boolean }> {
   if (config.databaseUrl) return { db: connectPostgres({ url: config.databaseUrl, poolMax: config.databasePoolMax }), owned: true };
   const pglite = await openPglite(join(config.dataDir, 'pgdata'));
-  return { db: connectPglite(pglite), owned: true };
+  return { db: await connectPglite(pglite), owned: true };
 }
 
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
@@ -164,7 +166,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     };
     const resetThrottle = throttle('reset', config.throttles.passwordReset);
     const interactionPolicy = createInteractionPolicy({ db, users, companies, authenticators });
-    const findAccount = createFindAccount({ db, users, companies });
+    const findAccount = createFindAccount({ db });
     let invalidateClient: (clientId: string) => void = () => undefined;
     const adapter = createAdapterClass({
       store, prefix: config.redisKeyPrefix, db, clients, clientCacheSeconds: config.clientCacheSeconds,

@@ -30,7 +30,7 @@ async function run(args: string[]): Promise<number> {
   const config = loadConfig(process.env, () => loadOrCreateEmbeddedSecrets(process.env.DATA_DIR ?? './.data'));
   const db = config.databaseUrl
     ? connectPostgres({ url: config.databaseUrl, poolMax: 2 })
-    : connectPglite(await openPglite(join(config.dataDir, 'pgdata')));
+    : await connectPglite(await openPglite(join(config.dataDir, 'pgdata')));
   try {
     if (command === 'migrate') {
       const applied = await migrateToLatest(db);

@@ -7,6 +7,9 @@ import type { MfaPolicy } from '../companies/company.js';
 export const USER_SORT_FIELDS = ['username', 'firstName', 'lastName', 'email', 'telephonyUsername'] as const;
 export type UserSortField = (typeof USER_SORT_FIELDS)[number];
 
+/** Must stay identical to the trigram index expression (migration 20261204000004). */
+const SEARCH_TEXT = "lower(u.username || ' ' || u.first_name || ' ' || u.last_name || ' ' || u.email || ' ' || coalesce(u.telephony_username, ''))";
+
 const SORT_EXPRESSIONS: Record<UserSortField, string> = {
   username: 'lower(u.username)',
   firstName: 'lower(u.first_name)',
@@ -15,11 +18,12 @@ const SORT_EXPRESSIONS: Record<UserSortField, string> = {
   telephonyUsername: "lower(coalesce(u.telephony_username, ''))",
 };
 
-/** A user with what the admin screens show beside it. */
+/** A user with what the admin screens and the ID token show beside it, read in one query. */
 export interface UserRecord extends User {
   roles: Role[];
   hasAuthenticator: boolean;
   companyMfaPolicy: MfaPolicy;
+  companyName: string;
 }
 
 export interface UserSearch {
@@ -34,7 +38,7 @@ export interface UserSearch {
 interface Row {
   id: string; company_id: string; username: string; first_name: string; last_name: string; email: string;
   telephony_username: string | null; policy: UserPolicy; status: UserStatus; mfa_opt_in: boolean;
-  created_at: Date; updated_at: Date; roles: Role[] | null; has_authenticator: boolean; company_mfa_policy: MfaPolicy; sort_value: string;
+  created_at: Date; updated_at: Date; roles: Role[] | null; has_authenticator: boolean; company_mfa_policy: MfaPolicy; company_name: string; sort_value: string;
 }
 
 function toRecord(row: Row): UserRecord {
@@ -43,6 +47,7 @@ function toRecord(row: Row): UserRecord {
     email: row.email, telephonyUsername: row.telephony_username, policy: row.policy, status: row.status, mfaOptIn: row.mfa_opt_in,
     createdAt: row.created_at, updatedAt: row.updated_at, roles: row.roles ?? [], hasAuthenticator: row.has_authenticator,
     companyMfaPolicy: row.company_mfa_policy,
+    companyName: row.company_name,
   };
 }
 
@@ -52,6 +57,7 @@ function baseQuery(db: Knex, sortExpression = 'lower(u.username)') {
     .select(
       'u.*',
       'c.mfa_policy as company_mfa_policy',
+      'c.name as company_name',
       db.raw('(select array_agg(r.role order by r.role) from user_roles r where r.user_id = u.id) as roles'),
       db.raw('exists (select 1 from mfa_authenticators a where a.user_id = u.id) as has_authenticator'),
       db.raw(`${sortExpression} as sort_value`),
@@ -89,12 +95,8 @@ export async function searchUsers(db: Knex, q: UserSearch, after?: [string, stri
   const query = baseQuery(db, sortExpression).where('u.company_id', q.companyId);
   const term = q.search?.trim();
   if (term) {
-    const pattern = `%${escapeLike(term)}%`;
-    query.where((w) => {
-      for (const column of ['u.username', 'u.first_name', 'u.last_name', 'u.email', 'u.telephony_username']) {
-        w.orWhereRaw(`${column} ilike ? escape '\\'`, [pattern]);
-      }
-    });
+    // One "contains" match over all searchable columns, served by the trigram index.
+    query.whereRaw(`${SEARCH_TEXT} like lower(?) escape '\\'`, [`%${escapeLike(term)}%`]);
   }
   if (after) {
     query.whereRaw(`(${sortExpression}, u.id) ${q.order === 'asc' ? '>' : '<'} (?, ?)`, after);

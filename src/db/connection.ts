@@ -1,8 +1,7 @@
 // One knex instance per process: PostgreSQL (pg pool) in production, PGlite (PostgreSQL compiled to
 // WASM, single connection) for the embedded default. Both run the same migrations and queries.
 import knexFactory, { type Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
 // Return BIGINT (audit ids, TOTP steps) as JS numbers: every value we store fits in 2^53.
@@ -34,8 +33,12 @@ export function connectPostgres(options: PostgresOptions): Db {
   });
 }
 
-/** PGlite keeps one connection: knex-pglite pins the pool to min=max=1. */
-export function connectPglite(pglite: PGlite): Db {
+/**
+ * PGlite keeps one connection: knex-pglite pins the pool to min=max=1. Its modules are loaded only
+ * here, so a production process (PostgreSQL) never carries the WASM build (~55 MiB).
+ */
+export async function connectPglite(pglite: PGlite): Promise<Db> {
+  const { default: ClientPgLite } = await import('knex-pglite');
   return knexFactory({
     client: ClientPgLite as unknown as typeof knexFactory.Client,
     dialect: 'postgres',
@@ -43,6 +46,8 @@ export function connectPglite(pglite: PGlite): Db {
   } as Knex.Config);
 }
 
+/** Opens (or creates) an embedded database, with the extensions the migrations use. */
 export async function openPglite(dataDir: string | undefined, snapshot?: Blob | File): Promise<PGlite> {
-  return PGlite.create(dataDir, snapshot ? { loadDataDir: snapshot } : {});
+  const [{ PGlite }, { pg_trgm }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite/contrib/pg_trgm')]);
+  return PGlite.create(dataDir, { extensions: { pg_trgm }, ...(snapshot ? { loadDataDir: snapshot } : {}) });
 }

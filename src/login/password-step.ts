@@ -38,7 +38,9 @@ export function registerPasswordStep(router: Router, deps: LoginDeps): void {
 
     const username = forms.field(ctx, 'username').trim();
     const password = forms.field(ctx, 'password');
-    const ipState = await throttles.ip.check(ctx.ip);
+    const userKey = usernameKey(username);
+    // Both throttles are checked before any hashing (one pipelined Redis round trip).
+    const [ipState, userState] = await Promise.all([throttles.ip.check(ctx.ip), throttles.password.check(userKey)]);
     if (ipState.locked) {
       deps.metrics.loginsFailed.inc({ step: 'ip_locked' });
       return deps.views.respond(ctx, 429, 'login', {
@@ -47,8 +49,7 @@ export function registerPasswordStep(router: Router, deps: LoginDeps): void {
       });
     }
 
-    const userKey = usernameKey(username);
-    const locked = (await throttles.password.check(userKey)).locked;
+    const locked = userState.locked;
     // A locked username still costs one hash, so its answer matches a wrong password in time too.
     const check = locked ? (await deps.hasher.verifyDummy(password.slice(0, 512)), { ok: false as const }) : await authenticatePassword(deps, username, password);
     if (!check.ok) {

@@ -4,6 +4,7 @@ import type { UsersRepo } from '../accounts/users-repo.js';
 import type { CompaniesRepo } from '../companies/companies-repo.js';
 import type { AuthenticatorsRepo } from './authenticators-repo.js';
 import type { User } from '../accounts/user.js';
+import { findUserRecord } from '../accounts/user-search.js';
 import type { MfaPolicy } from '../companies/company.js';
 
 export interface UserMfaFacts {
@@ -20,13 +21,9 @@ export interface MfaFactsDeps {
   authenticators: AuthenticatorsRepo;
 }
 
+/** One query: the user with the company policy and whether an authenticator is registered. */
 export async function loadMfaFacts(deps: MfaFactsDeps, userId: string): Promise<UserMfaFacts | undefined> {
-  const user = await deps.users.findById(deps.db, userId);
-  if (!user) return undefined;
-  const [company, hasAuthenticator] = await Promise.all([
-    deps.companies.findById(deps.db, user.companyId),
-    deps.authenticators.exists(deps.db, user.id),
-  ]);
-  if (!company) return undefined;
-  return { user, companyPolicy: company.mfaPolicy, optedIn: user.mfaOptIn, hasAuthenticator };
+  const record = await findUserRecord(deps.db, userId);
+  if (!record) return undefined;
+  return { user: record, companyPolicy: record.companyMfaPolicy, optedIn: record.mfaOptIn, hasAuthenticator: record.hasAuthenticator };
 }

@@ -2,8 +2,7 @@
 // user has no account, so existing sessions and refresh tokens stop working for them.
 import type { Knex } from 'knex';
 import type { Account, KoaContextWithOIDC } from 'oidc-provider';
-import type { UsersRepo } from '../accounts/users-repo.js';
-import type { CompaniesRepo } from '../companies/companies-repo.js';
+import { findUserRecord, type UserRecord } from '../accounts/user-search.js';
 
 /** Scopes and the claims they release. acr, amr and auth_time ride with `openid`, always. */
 export const CLAIMS_BY_SCOPE = {
@@ -15,18 +14,27 @@ export const CLAIMS_BY_SCOPE = {
 
 export interface AccountClaimsDeps {
   db: Knex;
-  users: UsersRepo;
-  companies: CompaniesRepo;
 }
 
-export function createFindAccount({ db, users, companies }: AccountClaimsDeps) {
-  return async function findAccount(_ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined> {
-    const user = await users.findById(db, sub);
+export function createFindAccount({ db }: AccountClaimsDeps) {
+  // oidc-provider may ask for the same account several times while serving one request: one query
+  // (user, company and roles together) per account per request.
+  const perRequest = new WeakMap<object, Map<string, Promise<UserRecord | undefined>>>();
+  const load = (ctx: KoaContextWithOIDC | undefined, sub: string) => {
+    if (!ctx) return findUserRecord(db, sub);
+    let cache = perRequest.get(ctx);
+    if (!cache) perRequest.set(ctx, (cache = new Map()));
+    let record = cache.get(sub);
+    if (!record) cache.set(sub, (record = findUserRecord(db, sub)));
+    return record;
+  };
+
+  return async function findAccount(ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined> {
+    const user = await load(ctx, sub);
     if (!user || user.status !== 'ACTIVE') return undefined;
     return {
       accountId: user.id,
       async claims() {
-        const [company, roles] = await Promise.all([companies.findById(db, user.companyId), users.listRoles(db, user.id)]);
         return {
           sub: user.id,
           preferred_username: user.username,
@@ -35,9 +43,9 @@ export function createFindAccount({ db, users, companies }: AccountClaimsDeps) {
           name: [user.firstName, user.lastName].filter(Boolean).join(' '),
           email: user.email,
           company_id: user.companyId,
-          company_name: company?.name,
+          company_name: user.companyName,
           user_policy: user.policy,
-          roles,
+          roles: user.roles,
           telephony_username: user.telephonyUsername ?? undefined,
         };
       },

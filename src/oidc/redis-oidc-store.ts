@@ -1,12 +1,16 @@
 import type { Redis } from 'ioredis';
 import type { OidcStore } from './oidc-store.js';
 
-// Extends a key's expiry to at least `ttl` seconds, never shortening it and never giving an expiry
-// to a key that has none (a member without expiry keeps the whole set or list alive).
-const EXTEND_TTL = `
+// Adds a member to a list or set index and extends the index's expiry to at least ARGV[2]
+// seconds: never shortening it, and never giving an expiry to an index that has none (a member
+// without expiry, ARGV[2] = '', keeps the whole index alive). One round trip, atomic.
+const ADD_TO_INDEX = `
+local existed = redis.call('EXISTS', KEYS[1])
 local ttl = redis.call('TTL', KEYS[1])
-if ttl == -2 or (ttl >= 0 and ttl < tonumber(ARGV[1])) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return ttl`;
+if ARGV[3] == 'list' then redis.call('RPUSH', KEYS[1], ARGV[1]) else redis.call('SADD', KEYS[1], ARGV[1]) end
+if ARGV[2] == '' then redis.call('PERSIST', KEYS[1])
+elseif existed == 0 or (ttl >= 0 and ttl < tonumber(ARGV[2])) then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return 1`;
 
 // Marks a model consumed only if it still exists, so a code that just expired leaves nothing behind.
 const CONSUME = `
@@ -26,14 +30,8 @@ export function createRedisOidcStore(redis: Redis): OidcStore {
     async upsert(key, payload, expiresIn, { grantKey, pointers = [] }) {
       const multi = redis.multi().del(key).hset(key, 'payload', JSON.stringify(payload));
       if (expiresIn) multi.expire(key, expiresIn);
-      if (grantKey) {
-        // The grant list lives as long as its longest-lived token.
-        const existed = await redis.exists(grantKey);
-        multi.rpush(grantKey, key);
-        if (!expiresIn) multi.persist(grantKey);
-        else if (existed) multi.eval(EXTEND_TTL, 1, grantKey, expiresIn);
-        else multi.expire(grantKey, expiresIn);
-      }
+      // The grant list lives as long as its longest-lived token.
+      if (grantKey) multi.eval(ADD_TO_INDEX, 1, grantKey, key, expiresIn ? String(expiresIn) : '', 'list');
       for (const pointer of pointers) {
         if (expiresIn) multi.set(pointer, key, 'EX', expiresIn);
         else multi.set(pointer, key);
@@ -59,12 +57,7 @@ export function createRedisOidcStore(redis: Redis): OidcStore {
       await redis.del(...keys, grantKey);
     },
     async addToSet(setKey, member, expiresIn) {
-      const existed = await redis.exists(setKey);
-      const multi = redis.multi().sadd(setKey, member);
-      if (!expiresIn) multi.persist(setKey);
-      else if (existed) multi.eval(EXTEND_TTL, 1, setKey, expiresIn);
-      else multi.expire(setKey, expiresIn);
-      await execOrThrow(multi);
+      await redis.eval(ADD_TO_INDEX, 1, setKey, member, expiresIn ? String(expiresIn) : '', 'set');
     },
     async setMembers(setKey) {
       return redis.smembers(setKey);

@@ -111,7 +111,7 @@ describe('migrations on PGlite (the embedded default)', () => {
 
   beforeAll(async () => {
     pglite = await openPglite(undefined);
-    db = connectPglite(pglite);
+    db = await connectPglite(pglite);
   });
   afterAll(async () => {
     await db?.destroy();
@@ -142,7 +142,7 @@ describe('migrations on PGlite (the embedded default)', () => {
   it('when a migrated PGlite is dumped and a new PGlite boots from the dump, then it is migrated and keeps the data', async () => {
     snapshot = await pglite.dumpDataDir();
     const copy = await openPglite(undefined, snapshot);
-    const copyDb = connectPglite(copy);
+    const copyDb = await connectPglite(copy);
     try {
       expect(await migrateToLatest(copyDb)).toEqual([]);
       expect(await tablesOf(copyDb)).toEqual(await tablesOf(db));
