@@ -64,7 +64,11 @@ export async function seed(db: Knex, options: { keyEncryptionKey: Buffer; loginU
   // The admin search company: no argon2 per row, no authenticators; a few roles so the row
   // sub-selects have something to find.
   const searchCompany = await companies.insert(db, { name: `Bench Search Company ${run}`, mfaPolicy: 'AVAILABLE' });
-  await db.raw(`
+  // The service's 5 s statement timeout is for requests; a bulk load with the search indexes
+  // (trigram + sort keys) takes longer on a busy machine.
+  await db.transaction(async (trx) => {
+  await trx.raw('set local statement_timeout = 0');
+  await trx.raw(`
     insert into users (company_id, username, first_name, last_name, email, telephony_username, policy, status)
     select ?, 'member-' || ? || '-' || g,
            (array['Anna','Bruno','Chloe','David','Emma','Felix','Greta','Hugo','Ines','Jonas'])[1 + g % 10],
@@ -72,6 +76,7 @@ export async function seed(db: Knex, options: { keyEncryptionKey: Buffer; loginU
            'member-' || g || '@' || ? || '.example.com', 'tel' || g,
            (array['COMPANY','GLOBAL','STAFF','TEAM'])[1 + g % 4], case when g % 50 = 0 then 'INACTIVE' else 'ACTIVE' end
     from generate_series(1, ?) g`, [searchCompany.id, run, run, options.searchCompanyUsers]);
+  });
   await db.raw(`insert into user_roles (user_id, company_id, role) select id, company_id, 'MANAGE_OWN_MFA' from users where company_id = ? and username like '%0'`, [searchCompany.id]);
   await db.raw('analyze users; analyze user_roles; analyze mfa_authenticators');
 
