@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so `npx callrec-auth …` works from a checkout or an image.
+// `callrec-auth migrate | keys rotate | bootstrap | start`. Runs the compiled CLI (dist/, what the
+// image ships) when it exists, otherwise the TypeScript sources through tsx (a checkout).
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
-const require = createRequire(import.meta.url);
-const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const result = spawnSync(process.execPath, ['--import', require.resolve('tsx/esm'), cli, ...process.argv.slice(2)], { stdio: 'inherit' });
+const compiled = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
+const args = existsSync(compiled)
+  ? [compiled]
+  : ['--import', createRequire(import.meta.url).resolve('tsx/esm'), fileURLToPath(new URL('../src/cli.ts', import.meta.url))];
+const result = spawnSync(process.execPath, [...args, ...process.argv.slice(2)], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

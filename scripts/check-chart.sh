@@ -80,14 +80,14 @@ if [[ "${SKIP_DOCKERFILE_LINT:-}" != "1" ]]; then
     if grep -Eq "$2" Dockerfile; then echo "ok   $1" >&2; else echo "FAIL $1" >&2; rules_failed=1; fi
   }
   rule "base image node:22-bookworm-slim"       '^ARG NODE_IMAGE=node:22-bookworm-slim$'
-  rule "multi-stage (a named build stage)"       '^FROM \$\{NODE_IMAGE\} AS typecheck$'
+  rule "multi-stage (a named build stage)"       '^FROM \$\{NODE_IMAGE\} AS build$'
   rule "final stage installs with --omit=dev"    'npm ci --omit=dev'
   rule "runs as uid 10001"                       '^USER 10001(:10001)?$'
   rule "NODE_ENV=production"                     '^ENV NODE_ENV=production'
   rule "STOPSIGNAL SIGTERM"                      '^STOPSIGNAL SIGTERM$'
   rule "EXPOSE 3000 3001"                        '^EXPOSE 3000 3001$'
   rule "HEALTHCHECK with node fetch on /healthz" '^ +CMD \["node", "-e", "fetch\(.*/healthz'
-  rule "CMD runs node directly (exec form)"      '^CMD \["node", "--import", "tsx", "src/main.ts"\]$'
+  rule "CMD runs node directly (exec form)"      '^CMD \["node", "dist/src/main.js"\]$'
   if [[ $(grep -Ec '^USER ' Dockerfile) -ne 1 ]] || ! tail -n +"$(grep -En '^FROM .* AS runtime$' Dockerfile | cut -d: -f1)" Dockerfile | grep -Eq '^USER 10001'; then
     echo "FAIL the runtime stage sets USER 10001" >&2; rules_failed=1
   fi

@@ -138,7 +138,7 @@ describe('default values', () => {
     expect(config).toMatchObject({ production: true, trustProxy: true, port: 3000, adminPort: 3001, shutdownGraceSeconds: 20 });
     expect(config.ttl.refreshToken).toBe(1209600);
     const c = container(defaults);
-    expect(c.command).toEqual(['node', '--import', 'tsx', 'src/main.ts']);
+    expect(c.command).toEqual(['node', 'dist/src/main.js']);
     expect(c.envFrom).toEqual([{ configMapRef: { name: find(defaults, 'ConfigMap').metadata.name } }]);
   });
 
