@@ -10,6 +10,18 @@
 //               finishes at once, so the pages and the two POSTs are skipped.
 //   refresh     N workers, each owning one refresh-token chain: grant, keep the rotated token, repeat.
 //   autocannon  one request shape (client credentials, admin API), autocannon with per-response timing.
+//
+// Open loop: with `rate` set, units start on a fixed schedule t0 + n / rate (a shared counter of start
+// slots; a free worker claims the next slot and sleeps until it), not as fast as the workers can go:
+// the "at half peak" phases. Workers only bound how many units are in flight; the start lag (actual
+// start − scheduled start) is recorded so a starved schedule shows. The autocannon kind is paced by
+// this load generator's own keep-alive HTTP client, not by autocannon's `overallRate`: autocannon 9
+// resets a per-connection quota once a second and sends it back to back, so every second begins with
+// a burst at full concurrency (saturation latencies again) followed by idle time.
+//
+// The process serves several phases in a row ({spec} → ready → go → result, repeated) and keeps the
+// TOTP user pool and the rotated refresh-token chains between them; it exits on {type:'exit'} or when
+// the parent goes away.
 import http from 'node:http';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
@@ -17,7 +29,11 @@ import autocannon from 'autocannon';
 export interface BenchClient { clientId: string; clientSecret: string; redirectUri: string }
 export interface BenchUser { username: string; password: string; totpSecret?: string }
 
-interface Common { concurrency: number; durationMs: number; maxCount: number; warmupMs: number }
+interface Common {
+  concurrency: number; durationMs: number; maxCount: number; warmupMs: number;
+  /** Open loop: units started per second on a fixed schedule (warm-up and measured phase). Absent: closed loop, as fast as `concurrency` workers go. */
+  rate?: number;
+}
 export type LoadSpec =
   | (Common & { kind: 'login'; issuer: string; client: BenchClient; users: BenchUser[]; flow: 'ours' | 'bare'; scope: string; extraParams?: Record<string, string>; collectRefreshTokens?: boolean })
   | (Common & { kind: 'refresh'; issuer: string; client: BenchClient; tokens: string[] })
@@ -37,7 +53,12 @@ export interface LoadResult {
   /** Login only: latency per kind of request (method and path pattern). */
   stepLatencyMs?: Record<string, { count: number; p50: number; p95: number; p99: number; max: number }>;
   refreshTokens?: string[];
+  /** Open-loop phases: the scheduled rate and how late units started against the schedule (late: > 10 ms). */
+  pacing?: { rate: number; startLagMs: { p50: number; p95: number; p99: number; max: number }; lateStarts: number };
 }
+
+/** A unit starting more than this behind its scheduled time counts as late (the schedule was starved). */
+const LATE_START_MS = 10;
 
 export function percentiles(values: number[]): { p50: number; p95: number; p99: number; max: number } {
   if (values.length === 0) return { p50: NaN, p95: NaN, p99: NaN, max: NaN };
@@ -60,6 +81,7 @@ class Recorder {
   readonly requestLatencies: number[] = [];
   readonly byStep = new Map<string, number[]>();
   readonly perSecond: number[] = [];
+  readonly startLags: number[] = [];
   completed = 0;
   errors = 0;
   readonly errorSamples: string[] = [];
@@ -74,7 +96,7 @@ class Recorder {
     this.errors++;
     if (this.errorSamples.length < 5) this.errorSamples.push(String((error as Error)?.message ?? error).slice(0, 300));
   }
-  result(extra: Partial<LoadResult> = {}): LoadResult {
+  result(extra: Partial<LoadResult> = {}, rate?: number): LoadResult {
     const wallSeconds = (performance.now() - this.start) / 1000;
     const whole = Array.from({ length: Math.floor(wallSeconds) }, (_, i) => this.perSecond[i] ?? 0);
     return {
@@ -90,6 +112,7 @@ class Recorder {
           stepLatencyMs: Object.fromEntries([...this.byStep].map(([k, v]) => [k, { count: v.length, ...percentiles(v) }])),
         }
         : {}),
+      ...(rate ? { pacing: { rate, startLagMs: percentiles(this.startLags), lateStarts: this.startLags.filter((l) => l > LATE_START_MS).length } } : {}),
       ...extra,
     };
   }
@@ -266,18 +289,35 @@ async function oneLogin(spec: Extract<LoadSpec, { kind: 'login' }>, agent: http.
 
 const basic = (client: BenchClient) => `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64')}`;
 
-/** Runs `work` on `concurrency` workers until the deadline or the count is reached. */
-async function runWorkers<S>(concurrency: number, durationMs: number, maxCount: number, makeState: (i: number) => S, work: (state: S) => Promise<void>): Promise<void> {
-  const deadline = performance.now() + durationMs;
+/**
+ * Runs `work` on `concurrency` workers until the deadline or the count is reached. With `rate`, open
+ * loop: unit n starts at t0 + n / rate (a free worker claims the next slot and sleeps until it); the
+ * start lag of every unit goes to `onLag`.
+ */
+async function runWorkers<S>(concurrency: number, durationMs: number, maxCount: number, makeState: (i: number) => S, work: (state: S) => Promise<void>,
+  pacing?: { rate: number; onLag: (ms: number) => void }): Promise<void> {
+  const t0 = performance.now();
+  const deadline = t0 + durationMs;
   let started = 0;
   await Promise.all(Array.from({ length: concurrency }, async (_, i) => {
     const state = makeState(i);
     while (performance.now() < deadline && started < maxCount) {
-      started++;
+      if (pacing) {
+        const at = t0 + (started * 1000) / pacing.rate;
+        if (at >= deadline) break;
+        started++;
+        const wait = at - performance.now();
+        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+        pacing.onLag(Math.max(0, performance.now() - at));
+      } else {
+        started++;
+      }
       await work(state);
     }
   }));
 }
+
+const pacingOf = (spec: LoadSpec, recorder: Recorder) => (spec.rate ? { rate: spec.rate, onLag: (ms: number) => recorder.startLags.push(ms) } : undefined);
 
 async function runLogin(spec: Extract<LoadSpec, { kind: 'login' }>, phase: 'warmup' | 'measure'): Promise<LoadResult> {
   const recorder = new Recorder();
@@ -295,9 +335,9 @@ async function runLogin(spec: Extract<LoadSpec, { kind: 'login' }>, phase: 'warm
       } catch (err) {
         recorder.fail(err);
       }
-    });
+    }, pacingOf(spec, recorder));
   agents.forEach((a) => a.destroy());
-  return recorder.result(spec.collectRefreshTokens ? { refreshTokens } : {});
+  return recorder.result(spec.collectRefreshTokens ? { refreshTokens } : {}, spec.rate);
 }
 let sharedPool: UserPool | undefined;
 
@@ -323,8 +363,8 @@ async function runRefresh(spec: Extract<LoadSpec, { kind: 'refresh' }>, phase: '
       } catch (err) {
         recorder.fail(err);
       }
-    });
-  return recorder.result();
+    }, pacingOf(spec, recorder));
+  return recorder.result({}, spec.rate);
 }
 
 async function runAutocannon(spec: Extract<LoadSpec, { kind: 'autocannon' }>, phase: 'warmup' | 'measure'): Promise<LoadResult> {
@@ -352,14 +392,38 @@ async function runAutocannon(spec: Extract<LoadSpec, { kind: 'autocannon' }>, ph
   return { ...r, throughput: { median: result.requests.p50 > 0 ? result.requests.p50 : r.throughput.median, mean: r.throughput.mean } };
 }
 
+/** The autocannon kind's request shape, open loop: one keep-alive socket per worker, this process's HTTP client. */
+async function runPacedHttp(spec: Extract<LoadSpec, { kind: 'autocannon' }>, phase: 'warmup' | 'measure'): Promise<LoadResult> {
+  const recorder = new Recorder();
+  const base = new URL(spec.url);
+  const urls = spec.paths?.length ? spec.paths.map((p) => new URL(p, base)) : [base];
+  const headers = { ...spec.headers };
+  const agents: http.Agent[] = [];
+  await runWorkers(spec.concurrency, phase === 'warmup' ? spec.warmupMs : spec.durationMs, phase === 'warmup' ? Math.ceil(spec.maxCount / 10) : spec.maxCount,
+    (i) => (agents[i] = new http.Agent({ keepAlive: true, maxSockets: 1 })),
+    async (agent) => {
+      const t0 = performance.now();
+      try {
+        const reply = await send(agent, urls[Math.floor(Math.random() * urls.length)]!, spec.method, headers, spec.body);
+        if (reply.status < 200 || reply.status >= 300) throw new Error(`HTTP ${reply.status}: ${reply.body.slice(0, 160)}`);
+        recorder.done(performance.now() - t0);
+      } catch (err) {
+        recorder.fail(err);
+      }
+    }, pacingOf(spec, recorder));
+  agents.forEach((a) => a.destroy());
+  return recorder.result({}, spec.rate);
+}
+
 async function run(spec: LoadSpec, phase: 'warmup' | 'measure'): Promise<LoadResult> {
   if (spec.kind === 'login') return runLogin(spec, phase);
   if (spec.kind === 'refresh') return runRefresh(spec, phase);
-  return runAutocannon(spec, phase);
+  return spec.rate ? runPacedHttp(spec, phase) : runAutocannon(spec, phase);
 }
 
 if (process.send) {
   let spec: LoadSpec | undefined;
+  process.on('disconnect', () => process.exit(0));
   process.on('message', (message: { type: string; spec?: LoadSpec }) => {
     void (async () => {
       try {
@@ -369,7 +433,9 @@ if (process.send) {
           process.send!({ type: 'ready' });
         } else if (message.type === 'go') {
           const result = await run(spec!, 'measure');
-          process.send!({ type: 'result', result }, () => process.exit(0));
+          process.send!({ type: 'result', result });
+        } else if (message.type === 'exit') {
+          process.exit(0);
         }
       } catch (err) {
         process.send!({ type: 'error', message: (err as Error).stack ?? String(err) }, () => process.exit(1));
