@@ -8,7 +8,7 @@
 //                                 scenarios; prints the top self-time functions
 // Env: BENCH_SHORT=1, BENCH_DATABASE_URL (admin connection, default postgres://postgres@127.0.0.1:5432/postgres),
 // BENCH_REDIS_URL (default redis://127.0.0.1:6379).
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -140,6 +140,31 @@ interface Env {
   cookieKeys: string;
   bootstrap: BenchClient;
   seeded: Seeded;
+}
+
+/**
+ * Idle RSS of the compiled build the image runs (`node dist/src/main.js`: no tsx, no counters),
+ * for comparison with the instrumented run, whose process also carries tsx.
+ */
+async function measureCompiledIdleRss(env: Env): Promise<number | undefined> {
+  try {
+    execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  } catch {
+    log('npm run build failed: no compiled-build RSS');
+    return undefined;
+  }
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const { child } = await startProcess('callrec-auth', ['dist/src/main.js'], {
+    NODE_ENV: 'production', ISSUER: `http://localhost:${port}`, HOST: '127.0.0.1', PORT: String(port), ADMIN_PORT: String(adminPort),
+    DATABASE_URL: env.dbUrl, REDIS_URL: REDIS_URL, REDIS_KEY_PREFIX: env.redisPrefix,
+    KEY_ENCRYPTION_KEY: env.keyEncryptionKey.toString('base64'), COOKIE_KEYS: env.cookieKeys,
+  }, `http://127.0.0.1:${port}/readyz`, 'service-compiled.log');
+  try {
+    await sleep(1000);
+    return memory(child.pid!).rssMiB;
+  } finally {
+    await killChild(child);
+  }
 }
 
 async function startService(env: Env, options: { cpuProfDir?: string } = {}): Promise<Server> {
@@ -533,7 +558,7 @@ function table(results: Results): string {
     if (r) lines.push(`${name === 'adminList' ? 'admin list (first page, 25 users)' : 'admin search (substring, 25 users)'} over ${results.searchCompanyUsers} users: p50 ${fmt(r.latencyMs.p50, 1)} ms, p95 ${fmt(r.latencyMs.p95, 1)} ms, p99 ${fmt(r.latencyMs.p99, 1)} ms`);
   }
   const m = results.memory;
-  lines.push(`RSS idle: callrec-auth ${fmt(m.ours.idleRssMiB)} MiB, bare ${fmt(m.bare.idleRssMiB)} MiB; peak under load: see the table (VmHWM, reset before each scenario)`);
+  lines.push(`RSS idle: callrec-auth ${fmt(m.ours.idleRssMiB)} MiB under tsx with counters, ${fmt(m.ours.idleRssCompiledMiB)} MiB as the image runs it (node dist/src/main.js); bare ${fmt(m.bare.idleRssMiB)} MiB; peak under load: see the table (VmHWM, reset before each scenario)`);
   const r = results.redis as { sessions?: number; sessionKeyBytes?: number; interactionKeyBytes?: number; interactionKeys?: number; allBytesPerSession?: number } | undefined;
   if (r?.sessions) {
     lines.push(`Redis per active session (${r.sessions} sessions after the login scenario): Session key ${fmt(r.sessionKeyBytes)} B, Interaction key ${fmt(r.interactionKeyBytes)} B (${r.interactionKeys} left), everything under the prefix ÷ sessions ${fmt(r.allBytesPerSession)} B`);
@@ -556,7 +581,7 @@ interface Results {
   searchCompanyUsers: number;
   ours: Partial<Record<'login' | 'refresh' | 'clientCredentials' | 'adminList' | 'adminSearch', ScenarioResult>>;
   bare: Partial<Record<'login' | 'refresh' | 'clientCredentials', ScenarioResult>>;
-  memory: { ours: { idleRssMiB?: number }; bare: { idleRssMiB?: number } };
+  memory: { ours: { idleRssMiB?: number; idleRssCompiledMiB?: number }; bare: { idleRssMiB?: number } };
   redis?: Record<string, unknown>;
   profiles?: Record<string, ProfileSummary>;
   totalSeconds?: number;
@@ -565,6 +590,8 @@ interface Results {
 // ---------------------------------------------------------------------------------------------
 
 async function runOurs(env: Env, results: Results): Promise<void> {
+  // Full mode only: the build takes a few seconds that short mode (≤ 60 s) cannot spare.
+  if (!SHORT) results.memory.ours.idleRssCompiledMiB = await measureCompiledIdleRss(env);
   const server = await startService(env);
   try {
     await sleep(1000);
