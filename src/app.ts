@@ -165,7 +165,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       ip: throttle('ip', config.throttles.ip),
     };
     const resetThrottle = throttle('reset', config.throttles.passwordReset);
-    const interactionPolicy = createInteractionPolicy({ db, users, companies, authenticators });
+    const interactionPolicy = createInteractionPolicy({ db });
     const findAccount = createFindAccount({ db });
     let invalidateClient: (clientId: string) => void = () => undefined;
     const adapter = createAdapterClass({

@@ -1,8 +1,5 @@
 // Reads what decideMfa needs about a user, in one place for the login step and the SSO check.
 import type { Knex } from 'knex';
-import type { UsersRepo } from '../accounts/users-repo.js';
-import type { CompaniesRepo } from '../companies/companies-repo.js';
-import type { AuthenticatorsRepo } from './authenticators-repo.js';
 import type { User } from '../accounts/user.js';
 import { findUserRecord } from '../accounts/user-search.js';
 import type { MfaPolicy } from '../companies/company.js';
@@ -16,9 +13,6 @@ export interface UserMfaFacts {
 
 export interface MfaFactsDeps {
   db: Knex;
-  users: UsersRepo;
-  companies: CompaniesRepo;
-  authenticators: AuthenticatorsRepo;
 }
 
 /** One query: the user with the company policy and whether an authenticator is registered. */
