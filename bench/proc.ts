@@ -15,6 +15,25 @@ export function cpuSeconds(pid: number): number {
   return (utime + stime) / CLK_TCK;
 }
 
+/**
+ * CPU seconds of the main thread (tid = pid: JavaScript, the event loop, socket I/O) and of every
+ * other thread together (libuv's pool, where argon2 runs, and V8's helpers: concurrent GC, compiler).
+ * Node 20 does not name its threads, so the split is main vs the rest.
+ */
+export function threadCpuSeconds(pid: number): { main: number; others: number } {
+  let main = 0;
+  let others = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const seconds = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+      if (Number(tid) === pid) main += seconds; else others += seconds;
+    } catch { /* thread exited meanwhile */ }
+  }
+  return { main, others };
+}
+
 /** VmRSS and VmHWM (peak since start or since the last resetPeakRss), in MiB. */
 export function memory(pid: number): { rssMiB: number; hwmMiB: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -20,7 +20,7 @@ import { Redis } from 'ioredis';
 import { verify, hash } from '@node-rs/argon2';
 import { connectPostgres } from '../src/db/connection.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { cpuSeconds, memory, resetPeakRss, sampleRss } from './proc.js';
+import { cpuSeconds, threadCpuSeconds, memory, resetPeakRss, sampleRss } from './proc.js';
 import { OWASP_ARGON2ID, seed, type Seeded } from './seed.js';
 import type { BenchClient, LoadResult, LoadSpec } from './load.js';
 import { summarizeProfile, type ProfileSummary } from './profile-summary.js';
@@ -30,6 +30,9 @@ const OUT_DIR = join(ROOT, 'bench-results');
 const argv = process.argv.slice(2);
 const SHORT = argv.includes('--short') || process.env.BENCH_SHORT === '1';
 const PROFILE = argv.includes('--profile');
+/** --only=login,search: run just these of ours (login, refresh, clientCredentials, adminList, adminSearch) and skip the bare provider — for iterating, not for the README. */
+const ONLY = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const wanted = (scenario: string) => !ONLY || ONLY.includes(scenario);
 const ADMIN_DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ADMIN_AUDIENCE = 'urn:callrec-auth:admin';
@@ -193,6 +196,8 @@ async function startService(env: Env, options: { cpuProfDir?: string } = {}): Pr
     ACCESS_TOKEN_TTL_SECONDS: String(TTL.accessToken),
     REFRESH_TOKEN_TTL_SECONDS: String(TTL.refreshToken),
     BENCH_COUNTERS_FILE: countersFile,
+    // BENCH_SERVICE_ENV='{"PASSWORD_HASH_CONCURRENCY":"1"}': try a setting without editing this file.
+    ...(process.env.BENCH_SERVICE_ENV ? (JSON.parse(process.env.BENCH_SERVICE_ENV) as Record<string, string>) : {}),
   }, `http://127.0.0.1:${port}/readyz`, 'service.log');
   return {
     name: 'callrec-auth', pid: child.pid!, child, issuer, base: `http://127.0.0.1:${port}`, adminBase: `http://127.0.0.1:${adminPort}`,
@@ -264,6 +269,10 @@ export interface ScenarioResult extends LoadResult {
   perCore: number;
   /** Server CPU seconds per wall second during the load (how many cores it used). */
   coresUsed: number;
+  /** Server CPU per unit on the main thread (JavaScript, event loop, socket I/O), in ms. */
+  mainThreadCpuMsPerUnit: number;
+  /** Server CPU per unit on every other thread (libuv's pool: argon2; V8's helpers: GC, compiler), in ms. */
+  otherThreadsCpuMsPerUnit: number;
   /** PostgreSQL backends + Redis CPU per unit, in ms (0 for the bare provider). */
   dependencyCpuMsPerUnit?: number;
   postgresCpuMsPerUnit?: number;
@@ -327,9 +336,11 @@ async function phase(server: Server, env: Env, spec: LoadSpec, label: string, ch
   const counters0 = await readCounters(server);
   const deps0 = server.countersFile ? { pg: await postgresCpu(env), redis: await redisCpu(env.redis) } : undefined;
   const cpu0 = cpuSeconds(server.pid);
+  const threads0 = threadCpuSeconds(server.pid);
   child.send({ type: 'go' });
   const { result } = (await next()) as { result: LoadResult };
   const cpu1 = cpuSeconds(server.pid);
+  const threads1 = threadCpuSeconds(server.pid);
   const deps1 = server.countersFile ? { pg: await postgresCpu(env), redis: await redisCpu(env.redis) } : undefined;
   const counters1 = await readCounters(server);
   const peakRssMiB = sampler ? sampler.stop() : memory(server.pid).hwmMiB;
@@ -341,6 +352,8 @@ async function phase(server: Server, env: Env, spec: LoadSpec, label: string, ch
     serverCpuSeconds,
     perCore: result.completed / serverCpuSeconds,
     coresUsed: serverCpuSeconds / result.wallSeconds,
+    mainThreadCpuMsPerUnit: ((threads1.main - threads0.main) * 1000) / units,
+    otherThreadsCpuMsPerUnit: ((threads1.others - threads0.others) * 1000) / units,
     peakRssMiB,
   };
   if (deps0 && deps1) {
@@ -537,6 +550,7 @@ function table(results: Results): string {
   if (login) {
     lines.push(`hash-bound fraction: ${fmt(login.perCore)} logins/s per core ÷ ${fmt(a.limitPerCore)} = ${fmt((login.perCore / a.limitPerCore) * 100)} % of the argon2id limit`
       + ` (server CPU per login ${fmt(1000 / login.perCore, 2)} ms, of which argon2id ${fmt(a.cpuMsPerVerify, 2)} ms; outside the server: PostgreSQL ${fmt(login.postgresCpuMsPerUnit, 2)} ms, Redis ${fmt(login.redisCpuMsPerUnit, 2)} ms (whole instance))`);
+    lines.push(`  by thread: main (JavaScript, event loop, sockets) ${fmt(login.mainThreadCpuMsPerUnit, 2)} ms per login; other threads (libuv pool: argon2id; V8 helpers: GC, compiler) ${fmt(login.otherThreadsCpuMsPerUnit, 2)} ms`);
   }
   if ((['login', 'refresh', 'clientCredentials'] as const).some((n) => results.ours[n]?.halfPeak || results.bare[n]?.halfPeak)) {
     lines.push(`p99 at half the measured peak (open loop, ${fmt(PLAN.halfPeak.durationMs / 1000, 1)} s each; issue 6 targets: a token grant ≤ ${HALF_PEAK_TARGET_MS.tokenGrant} ms, a login step ≤ ${HALF_PEAK_TARGET_MS.loginStep} ms):`);
@@ -591,7 +605,7 @@ interface Results {
 
 async function runOurs(env: Env, results: Results): Promise<void> {
   // Full mode only: the build takes a few seconds that short mode (≤ 60 s) cannot spare.
-  if (!SHORT) results.memory.ours.idleRssCompiledMiB = await measureCompiledIdleRss(env);
+  if (!SHORT && !ONLY) results.memory.ours.idleRssCompiledMiB = await measureCompiledIdleRss(env);
   const server = await startService(env);
   try {
     await sleep(1000);
@@ -599,18 +613,22 @@ async function runOurs(env: Env, results: Results): Promise<void> {
     const users = env.seeded.users;
     const poolUsers = users.slice(0, Math.max(PLAN.refreshPool, 16));
     const loginUsers = users.slice(poolUsers.length);
-    results.ours.login = await measure(server, env, loginSpec(server, env, loginUsers), 'full login', 'login');
-    results.redis = await redisMemory(env);
-    const tokens = await mintRefreshTokens(server, env, poolUsers);
-    results.ours.refresh = await measure(server, env, { kind: 'refresh', issuer: server.issuer, client: env.seeded.client, tokens, ...PLAN.refresh }, 'refresh', 'refresh');
-    results.ours.clientCredentials = await measure(server, env, clientCredentialsSpec(server, env), 'client credentials', 'clientCredentials');
+    if (wanted('login')) {
+      results.ours.login = await measure(server, env, loginSpec(server, env, loginUsers), 'full login', 'login');
+      results.redis = await redisMemory(env);
+    }
+    if (wanted('refresh')) {
+      const tokens = await mintRefreshTokens(server, env, poolUsers);
+      results.ours.refresh = await measure(server, env, { kind: 'refresh', issuer: server.issuer, client: env.seeded.client, tokens, ...PLAN.refresh }, 'refresh', 'refresh');
+    }
+    if (wanted('clientCredentials')) results.ours.clientCredentials = await measure(server, env, clientCredentialsSpec(server, env), 'client credentials', 'clientCredentials');
     const token = await adminToken(server, env);
     const path = `/admin/v1/companies/${env.seeded.searchCompanyId}/users`;
     const adminHeaders = { authorization: `Bearer ${token}` };
-    results.ours.adminList = await measure(server, env, { kind: 'autocannon', url: `${server.adminBase}${path}`, method: 'GET', headers: adminHeaders, ...PLAN.admin }, 'admin list');
+    if (wanted('adminList')) results.ours.adminList = await measure(server, env, { kind: 'autocannon', url: `${server.adminBase}${path}`, method: 'GET', headers: adminHeaders, ...PLAN.admin }, 'admin list');
     // Substring searches: numbers (match username, email, telephony username) and names.
     const terms = [...Array.from({ length: 40 }, (_, i) => String(1000 + i * 2311)), 'rossi', 'Greta', 'weber 77', 'example.com', 'no-such-user'];
-    results.ours.adminSearch = await measure(server, env, {
+    if (wanted('adminSearch')) results.ours.adminSearch = await measure(server, env, {
       kind: 'autocannon', url: `${server.adminBase}${path}`, method: 'GET', headers: adminHeaders, paths: terms.map((t) => `${path}?search=${encodeURIComponent(t)}`), ...PLAN.admin,
     }, 'admin search');
   } finally {
@@ -702,7 +720,7 @@ async function main(): Promise<void> {
     } else {
       await runOurs(env, results);
       if (interrupted) throw new Error('interrupted');
-      await runBare(env, results);
+      if (!ONLY) await runBare(env, results);
     }
   } finally {
     for (const child of [...running]) await killChild(child);
