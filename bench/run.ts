@@ -48,7 +48,7 @@ const PLAN = SHORT
     admin: { concurrency: 4, durationMs: 1_000, maxCount: 5_000, warmupMs: 300 },
     // Refresh: no more workers than at peak: each owns one chain, and the chains idle during the peak
     // phase are gone from the bare provider's in-memory adapter (an LRU of 1,000 entries).
-    halfPeak: { durationMs: 2_000, warmupMs: 200, concurrency: { login: 16, refresh: 16, clientCredentials: 32 } },
+    halfPeak: { durationMs: 2_000, warmupMs: 200, concurrency: { login: 16, refresh: 16, clientCredentials: 32, adminList: 8, adminSearch: 8 } },
   }
   : {
     argonVerifies: 60, loginUsers: 4_000, searchCompanyUsers: 100_000, refreshPool: 64,
@@ -56,11 +56,13 @@ const PLAN = SHORT
     clientCredentials: { concurrency: 32, durationMs: 15_000, maxCount: 300_000, warmupMs: 3_000 },
     refresh: { concurrency: 32, durationMs: 15_000, maxCount: 200_000, warmupMs: 3_000 },
     admin: { concurrency: 8, durationMs: 10_000, maxCount: 50_000, warmupMs: 2_000 },
-    halfPeak: { durationMs: 10_000, warmupMs: 1_000, concurrency: { login: 32, refresh: 32, clientCredentials: 64 } },
+    halfPeak: { durationMs: 10_000, warmupMs: 1_000, concurrency: { login: 32, refresh: 32, clientCredentials: 64, adminList: 16, adminSearch: 16 } },
   };
 
 /** Issue 6: p99 latency at half the measured peak (open loop, rate = median/s of the peak phase ÷ 2). */
 const HALF_PEAK_TARGET_MS = { tokenGrant: 50, loginStep: 150 };
+/** Issue 6: admin user search over 100,000 users, p95 ≤ 20 ms — judged at half the peak, like the other latency targets. */
+const SEARCH_P95_TARGET_MS = 20;
 type HalfPeakScenario = keyof typeof PLAN.halfPeak.concurrency;
 
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -146,18 +148,23 @@ interface Env {
 }
 
 /**
- * Idle RSS of the compiled build the image runs (`node dist/src/main.js`: no tsx, no counters),
- * for comparison with the instrumented run, whose process also carries tsx.
+ * Both servers run as compiled JavaScript, as the image runs the service (`node dist/src/main.js`):
+ * no transpiler in either process. `npm run build` makes dist/; tsconfig.bench.json compiles the
+ * counters preload and the bare provider into bench-results/compiled/.
  */
-async function measureCompiledIdleRss(env: Env): Promise<number | undefined> {
-  try {
-    execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'ignore' });
-  } catch {
-    log('npm run build failed: no compiled-build RSS');
-    return undefined;
-  }
+function compile(): void {
+  const started = Date.now();
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.bench.json'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  log(`compiled dist/ and the bench helpers (${Date.now() - started} ms)`);
+}
+
+const COMPILED = { service: 'dist/src/main.js', instrument: './bench-results/compiled/bench/instrument.js', bare: 'bench-results/compiled/bench/bare-provider.js' };
+
+/** Idle RSS of the service exactly as the image runs it: no counters preload. */
+async function measureUninstrumentedIdleRss(env: Env): Promise<number> {
   const [port, adminPort] = [await freePort(), await freePort()];
-  const { child } = await startProcess('callrec-auth', ['dist/src/main.js'], {
+  const { child } = await startProcess('callrec-auth', [COMPILED.service], {
     NODE_ENV: 'production', ISSUER: `http://localhost:${port}`, HOST: '127.0.0.1', PORT: String(port), ADMIN_PORT: String(adminPort),
     DATABASE_URL: env.dbUrl, REDIS_URL: REDIS_URL, REDIS_KEY_PREFIX: env.redisPrefix,
     KEY_ENCRYPTION_KEY: env.keyEncryptionKey.toString('base64'), COOKIE_KEYS: env.cookieKeys,
@@ -177,7 +184,7 @@ async function startService(env: Env, options: { cpuProfDir?: string } = {}): Pr
   rmSync(countersFile, { force: true });
   const args = [
     ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
-    '--import', 'tsx', '--import', './bench/instrument.ts', 'src/main.ts',
+    '--import', COMPILED.instrument, COMPILED.service,
   ];
   const { child, readyMs, logFile } = await startProcess('callrec-auth', args, {
     NODE_ENV: 'production',
@@ -218,7 +225,7 @@ async function startBare(env: Env): Promise<Server> {
       { client_id: bootstrap.clientId, client_secret: bootstrap.clientSecret, redirect_uris: [], grant_types: ['client_credentials'], response_types: [], token_endpoint_auth_method: 'client_secret_basic' },
     ],
   };
-  const { child, readyMs, logFile } = await startProcess('bare oidc-provider', ['--import', 'tsx', 'bench/bare-provider.ts'], {
+  const { child, readyMs, logFile } = await startProcess('bare oidc-provider', [COMPILED.bare], {
     NODE_ENV: 'production', PORT: String(port), BENCH_BARE_CONFIG: JSON.stringify(config),
   }, `http://127.0.0.1:${port}/healthz`, 'bare-provider.log');
   return { name: 'bare oidc-provider', pid: child.pid!, child, issuer, base: `http://127.0.0.1:${port}`, readyMs, logFile, stop: () => killChild(child) };
@@ -525,12 +532,14 @@ function table(results: Results): string {
     const half = (server: string, r: ScenarioResult | undefined, first: boolean) => {
       const h = r?.halfPeak;
       if (!h) return;
-      const target = name === 'login' ? undefined : HALF_PEAK_TARGET_MS.tokenGrant;
+      const target = name === 'refresh' || name === 'clientCredentials' ? HALF_PEAK_TARGET_MS.tokenGrant : undefined;
+      const searchTarget = name === 'adminList' || name === 'adminSearch' ? SEARCH_P95_TARGET_MS : undefined;
       lines.push(row([
         first ? '  at ½ peak, open loop' : '', server, fmt(h.throughput.median), fmt(h.latencyMs.p50, 1), fmt(h.latencyMs.p99, 1), fmt(h.perCore),
         fmt(h.coresUsed, 2), `${fmt(h.peakRssMiB)} MiB`, fmt(h.perCoreAllIn), fmt(h.pgQueriesPerUnit, 1), fmt(h.redisRoundTripsPerUnit, 1), String(h.errors),
       ]) + `   scheduled ${fmt(h.pacing?.rate, 1)}/s, start lag p99 ${fmt(h.pacing?.startLagMs.p99, 1)} ms`
-        + (target ? `; p99 ≤ ${target} ms: ${mark(h.latencyMs.p99 <= target)}` : ''));
+        + (target ? `; p99 ≤ ${target} ms: ${mark(h.latencyMs.p99 <= target)}` : '')
+        + (searchTarget ? `; p95 ${fmt(h.latencyMs.p95, 1)} ms, ≤ ${searchTarget} ms: ${mark(h.latencyMs.p95 <= searchTarget)}` : ''));
     };
     half('callrec-auth', ours, true);
     half('bare', bare, !ours?.halfPeak);
@@ -569,10 +578,12 @@ function table(results: Results): string {
   }
   for (const name of ['adminList', 'adminSearch'] as const) {
     const r = results.ours[name];
-    if (r) lines.push(`${name === 'adminList' ? 'admin list (first page, 25 users)' : 'admin search (substring, 25 users)'} over ${results.searchCompanyUsers} users: p50 ${fmt(r.latencyMs.p50, 1)} ms, p95 ${fmt(r.latencyMs.p95, 1)} ms, p99 ${fmt(r.latencyMs.p99, 1)} ms`);
+    const h = r?.halfPeak;
+    if (r) lines.push(`${name === 'adminList' ? 'admin list (first page, 25 users)' : 'admin search (substring, 25 users)'} over ${results.searchCompanyUsers} users: at peak (${PLAN.admin.concurrency} connections, saturated) p50 ${fmt(r.latencyMs.p50, 1)} ms, p95 ${fmt(r.latencyMs.p95, 1)} ms`
+      + (h ? `; at half the peak (${fmt(h.throughput.median)}/s, open loop) p50 ${fmt(h.latencyMs.p50, 1)} ms, p95 ${fmt(h.latencyMs.p95, 1)} ms, p99 ${fmt(h.latencyMs.p99, 1)} ms — p95 ≤ ${SEARCH_P95_TARGET_MS} ms: ${mark(h.latencyMs.p95 <= SEARCH_P95_TARGET_MS)}` : ''));
   }
   const m = results.memory;
-  lines.push(`RSS idle: callrec-auth ${fmt(m.ours.idleRssMiB)} MiB under tsx with counters, ${fmt(m.ours.idleRssCompiledMiB)} MiB as the image runs it (node dist/src/main.js); bare ${fmt(m.bare.idleRssMiB)} MiB; peak under load: see the table (VmHWM, reset before each scenario)`);
+  lines.push(`RSS idle (1 s after ready, compiled JavaScript): callrec-auth ${fmt(m.ours.idleRssUninstrumentedMiB)} MiB as the image runs it (node dist/src/main.js), ${fmt(m.ours.idleRssMiB)} MiB with the counters preload; bare ${fmt(m.bare.idleRssMiB)} MiB; peak under load: see the table (VmHWM, reset before each scenario)`);
   const r = results.redis as { sessions?: number; sessionKeyBytes?: number; interactionKeyBytes?: number; interactionKeys?: number; allBytesPerSession?: number } | undefined;
   if (r?.sessions) {
     lines.push(`Redis per active session (${r.sessions} sessions after the login scenario): Session key ${fmt(r.sessionKeyBytes)} B, Interaction key ${fmt(r.interactionKeyBytes)} B (${r.interactionKeys} left), everything under the prefix ÷ sessions ${fmt(r.allBytesPerSession)} B`);
@@ -595,7 +606,7 @@ interface Results {
   searchCompanyUsers: number;
   ours: Partial<Record<'login' | 'refresh' | 'clientCredentials' | 'adminList' | 'adminSearch', ScenarioResult>>;
   bare: Partial<Record<'login' | 'refresh' | 'clientCredentials', ScenarioResult>>;
-  memory: { ours: { idleRssMiB?: number; idleRssCompiledMiB?: number }; bare: { idleRssMiB?: number } };
+  memory: { ours: { idleRssMiB?: number; idleRssUninstrumentedMiB?: number }; bare: { idleRssMiB?: number } };
   redis?: Record<string, unknown>;
   profiles?: Record<string, ProfileSummary>;
   totalSeconds?: number;
@@ -605,7 +616,7 @@ interface Results {
 
 async function runOurs(env: Env, results: Results): Promise<void> {
   // Full mode only: the build takes a few seconds that short mode (≤ 60 s) cannot spare.
-  if (!SHORT && !ONLY) results.memory.ours.idleRssCompiledMiB = await measureCompiledIdleRss(env);
+  results.memory.ours.idleRssUninstrumentedMiB = await measureUninstrumentedIdleRss(env);
   const server = await startService(env);
   try {
     await sleep(1000);
@@ -625,12 +636,12 @@ async function runOurs(env: Env, results: Results): Promise<void> {
     const token = await adminToken(server, env);
     const path = `/admin/v1/companies/${env.seeded.searchCompanyId}/users`;
     const adminHeaders = { authorization: `Bearer ${token}` };
-    if (wanted('adminList')) results.ours.adminList = await measure(server, env, { kind: 'autocannon', url: `${server.adminBase}${path}`, method: 'GET', headers: adminHeaders, ...PLAN.admin }, 'admin list');
+    if (wanted('adminList')) results.ours.adminList = await measure(server, env, { kind: 'autocannon', url: `${server.adminBase}${path}`, method: 'GET', headers: adminHeaders, ...PLAN.admin }, 'admin list', 'adminList');
     // Substring searches: numbers (match username, email, telephony username) and names.
     const terms = [...Array.from({ length: 40 }, (_, i) => String(1000 + i * 2311)), 'rossi', 'Greta', 'weber 77', 'example.com', 'no-such-user'];
     if (wanted('adminSearch')) results.ours.adminSearch = await measure(server, env, {
       kind: 'autocannon', url: `${server.adminBase}${path}`, method: 'GET', headers: adminHeaders, paths: terms.map((t) => `${path}?search=${encodeURIComponent(t)}`), ...PLAN.admin,
-    }, 'admin search');
+    }, 'admin search', 'adminSearch');
   } finally {
     await server.stop();
   }
@@ -677,6 +688,7 @@ async function runProfiles(env: Env, results: Results): Promise<void> {
 async function main(): Promise<void> {
   const t0 = Date.now();
   mkdirSync(OUT_DIR, { recursive: true });
+  compile();
   const results: Results = {
     mode: PROFILE ? 'profile' : SHORT ? 'short' : 'full',
     startedAt: new Date().toISOString(),
