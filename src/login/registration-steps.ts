@@ -1,7 +1,6 @@
 // Authenticator registration, the guide's three pages: intro → QR code (with "Can't scan image?")
 // → first passcode. Nothing is stored for the user until that passcode is right; the pending
 // secret lives sealed in the interaction. Then ten recovery codes are shown once.
-import QRCode from 'qrcode';
 import type { Context } from 'koa';
 import type { Router } from '@koa/router';
 import { groupSecret, totpKeyUri, verifyTotp } from '../mfa/totp.js';
@@ -20,12 +19,14 @@ export async function renderRegistrationStep(deps: LoginDeps, ctx: Context, inte
       const user = await deps.users.findById(deps.db, state.accountId);
       const secret = deps.authenticators.openPendingSecret(state.accountId, state.pendingSecret);
       const uri = totpKeyUri({ issuer: deps.mfaIssuer, username: user?.username ?? '', secret });
+      // Loaded on first use: only registrations draw QR codes, and the module is ~10 MiB resident.
+      const { default: QRCode } = await import('qrcode');
       const qrDataUrl = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, width: 220 });
       return deps.views.respond(ctx, 200, 'mfa-scan', { ...base, title: 'MFA Registration', qrDataUrl, groupedSecret: groupSecret(secret), label: `${deps.mfaIssuer}: ${user?.username ?? ''}` });
     }
     case 'register-verify': {
       const options = { action: 'mfa/verify-registration', allowRecovery: false };
-      if (await checkPasscodeThrottle(deps, ctx, interaction, state.accountId, options)) return;
+      if ((await checkPasscodeThrottle(deps, ctx, interaction, state.accountId, options)).locked) return;
       return renderPasscodePage(deps, ctx, interaction, 200, options);
     }
     case 'recovery-codes': {
@@ -60,7 +61,7 @@ export function registerRegistrationSteps(router: Router, deps: LoginDeps): void
     if (!at) return;
     const { interaction, state } = at;
     const options = { action: 'mfa/verify-registration', allowRecovery: false };
-    if (await checkPasscodeThrottle(deps, ctx, interaction, state.accountId, options)) return;
+    if ((await checkPasscodeThrottle(deps, ctx, interaction, state.accountId, options)).locked) return;
 
     const secret = deps.authenticators.openPendingSecret(state.accountId, state.pendingSecret);
     const check = await verifyTotp({ secret, code: forms.field(ctx, 'code'), now: deps.now() });

