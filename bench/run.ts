@@ -29,7 +29,7 @@ const OUT_DIR = join(ROOT, 'bench-results');
 const argv = process.argv.slice(2);
 const SHORT = argv.includes('--short') || process.env.BENCH_SHORT === '1';
 const PROFILE = argv.includes('--profile');
-/** --only=login,search: run just these of ours (login, refresh, clientCredentials, adminList, adminSearch) and skip the bare provider — for iterating, not for the README. */
+/** --only=login,adminSearch: run just these of ours (login, refresh, clientCredentials, adminList, adminSearch), and skip the bare provider unless --with-bare — for iterating, not for the README. */
 const ONLY = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const wanted = (scenario: string) => !ONLY || ONLY.includes(scenario);
 const ADMIN_DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -629,7 +629,7 @@ interface Results {
 async function runSideBySide(env: Env, results: Results): Promise<void> {
   results.memory.ours.idleRssUninstrumentedMiB = await measureUninstrumentedIdleRss(env);
   const ours = await startService(env);
-  const bare = ONLY ? undefined : await startBare(env).catch(async (err: unknown) => { await ours.stop(); throw err; });
+  const bare = ONLY && !argv.includes('--with-bare') ? undefined : await startBare(env).catch(async (err: unknown) => { await ours.stop(); throw err; });
   try {
     await sleep(1000);
     results.memory.ours.idleRssMiB = memory(ours.pid).rssMiB;
