@@ -63,13 +63,22 @@ describe('Redis store: keys and lifetimes', () => {
     expect(await redis.exists(grant)).toBe(0);
   });
 
-  it('when a model is consumed, then the payload field is not rewritten', async () => {
+  it('when a model is written, then it is one string holding the payload, with its TTL', async () => {
+    const k = key('AccessToken');
+    await store.upsert(k, { jti: 'a', n: 1 }, 600, {});
+    expect(await redis.type(k)).toBe('string');
+    expect(await redis.get(k)).toBe('|{"jti":"a","n":1}');
+    expect(await redis.ttl(k)).toBeGreaterThan(595);
+  });
+
+  it('when a model is consumed, then the payload is not rewritten and the TTL is kept', async () => {
     const k = key('AuthorizationCode');
     await store.upsert(k, { code: 'c', n: 1 }, 600, {});
-    const before = await redis.hget(k, 'payload');
+    const before = await redis.get(k);
     await store.consume(k, 1_750_000_000);
-    expect(await redis.hget(k, 'payload')).toBe(before);
-    expect(await redis.hget(k, 'consumed')).toBe('1750000000');
+    expect(await redis.get(k)).toBe(`1750000000${before}`);
+    expect(await redis.ttl(k)).toBeGreaterThan(595);
+    expect(await store.find(k)).toEqual({ payload: { code: 'c', n: 1 }, consumed: 1_750_000_000 });
   });
 
   it('when a model is re-upserted after being consumed, then the consumed mark is cleared', async () => {
@@ -77,7 +86,29 @@ describe('Redis store: keys and lifetimes', () => {
     await store.upsert(k, { v: 1 }, 600, {});
     await store.consume(k, 1_750_000_000);
     await store.upsert(k, { v: 2 }, 600, {});
-    expect(await redis.hexists(k, 'consumed')).toBe(0);
+    expect(await redis.get(k)).toBe('|{"v":2}');
+    expect(await store.find(k)).toEqual({ payload: { v: 2 }, consumed: undefined });
+  });
+
+  describe('models written as hashes by the previous version (a rolling upgrade)', () => {
+    it('when one is read, then its payload and consumed mark are found', async () => {
+      const [fresh, consumed] = [key('Session'), key('AuthorizationCode')];
+      await redis.multi().hset(fresh, 'payload', JSON.stringify({ v: 'old' })).expire(fresh, 600).exec();
+      await redis.multi().hset(consumed, 'payload', JSON.stringify({ c: 'old' }), 'consumed', '1750000000').expire(consumed, 60).exec();
+      expect(await store.find(fresh)).toEqual({ payload: { v: 'old' }, consumed: undefined });
+      expect(await store.find(consumed)).toEqual({ payload: { c: 'old' }, consumed: 1_750_000_000 });
+    });
+
+    it('when one is consumed, then it is marked consumed; when one is rewritten, then it becomes a string', async () => {
+      const k = key('RefreshToken');
+      await redis.multi().hset(k, 'payload', JSON.stringify({ r: 1 })).expire(k, 600).exec();
+      await store.consume(k, 1_750_000_001);
+      expect(await store.find(k)).toEqual({ payload: { r: 1 }, consumed: 1_750_000_001 });
+      expect(await redis.ttl(k)).toBeGreaterThan(595);
+      await store.upsert(k, { r: 2 }, 600, {});
+      expect(await redis.type(k)).toBe('string');
+      expect(await store.find(k)).toEqual({ payload: { r: 2 }, consumed: undefined });
+    });
   });
 
   it('when a key that does not exist (or has just expired) is consumed, then no key is left behind in Redis', async () => {
