@@ -5,14 +5,17 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 
 const CLK_TCK = 100; // USER_HZ on Linux x86_64/arm64; /proc/<pid>/stat times are in these ticks.
 
-/** utime + stime of a process, in seconds. */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** utime + stime from a /proc …/stat file (a process's or one thread's), in seconds. */
+function statCpuSeconds(path: string): number {
+  const stat = readFileSync(path, 'utf8');
   // The command name (field 2) may contain spaces; fields after the closing parenthesis are fixed.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return (utime + stime) / CLK_TCK;
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** utime + stime of a process (all its threads), in seconds. */
+export function cpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/stat`);
 }
 
 /**
@@ -25,9 +28,7 @@ export function threadCpuSeconds(pid: number): { main: number; others: number } 
   let others = 0;
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const seconds = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+      const seconds = statCpuSeconds(`/proc/${pid}/task/${tid}/stat`);
       if (Number(tid) === pid) main += seconds; else others += seconds;
     } catch { /* thread exited meanwhile */ }
   }

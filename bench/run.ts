@@ -167,14 +167,34 @@ function imageNodeOptions(): string {
 
 const COMPILED = { service: 'dist/src/main.js', instrument: './bench-results/compiled/bench/instrument.js', bare: 'bench-results/compiled/bench/bare-provider.js' };
 
+/** The service's environment in production mode; BENCH_SERVICE_ENV (JSON) adds or overrides settings. */
+function serviceEnv(env: Env, port: number, adminPort: number): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    NODE_OPTIONS: imageNodeOptions(),
+    ISSUER: `http://localhost:${port}`,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    ADMIN_PORT: String(adminPort),
+    DATABASE_URL: env.dbUrl,
+    REDIS_URL: REDIS_URL,
+    REDIS_KEY_PREFIX: env.redisPrefix,
+    KEY_ENCRYPTION_KEY: env.keyEncryptionKey.toString('base64'),
+    COOKIE_KEYS: env.cookieKeys,
+    BOOTSTRAP_ADMIN_CLIENT_ID: env.bootstrap.clientId,
+    BOOTSTRAP_ADMIN_CLIENT_SECRET: env.bootstrap.clientSecret,
+    SESSION_TTL_SECONDS: String(TTL.session),
+    ACCESS_TOKEN_TTL_SECONDS: String(TTL.accessToken),
+    REFRESH_TOKEN_TTL_SECONDS: String(TTL.refreshToken),
+    // BENCH_SERVICE_ENV='{"PASSWORD_HASH_CONCURRENCY":"1"}': try a setting without editing this file.
+    ...(process.env.BENCH_SERVICE_ENV ? (JSON.parse(process.env.BENCH_SERVICE_ENV) as Record<string, string>) : {}),
+  };
+}
+
 /** Idle RSS of the service exactly as the image runs it: no counters preload. */
 async function measureUninstrumentedIdleRss(env: Env): Promise<number> {
   const [port, adminPort] = [await freePort(), await freePort()];
-  const { child } = await startProcess('callrec-auth', [COMPILED.service], {
-    NODE_ENV: 'production', NODE_OPTIONS: imageNodeOptions(), ISSUER: `http://localhost:${port}`, HOST: '127.0.0.1', PORT: String(port), ADMIN_PORT: String(adminPort),
-    DATABASE_URL: env.dbUrl, REDIS_URL: REDIS_URL, REDIS_KEY_PREFIX: env.redisPrefix,
-    KEY_ENCRYPTION_KEY: env.keyEncryptionKey.toString('base64'), COOKIE_KEYS: env.cookieKeys,
-  }, `http://127.0.0.1:${port}/readyz`, 'service-compiled.log');
+  const { child } = await startProcess('callrec-auth', [COMPILED.service], serviceEnv(env, port, adminPort), `http://127.0.0.1:${port}/readyz`, 'service-compiled.log');
   try {
     await sleep(1000);
     return memory(child.pid!).rssMiB;
@@ -193,25 +213,8 @@ async function startService(env: Env, options: { cpuProfDir?: string } = {}): Pr
     '--import', COMPILED.instrument, COMPILED.service,
   ];
   const { child, readyMs, logFile } = await startProcess('callrec-auth', args, {
-    NODE_ENV: 'production',
-    NODE_OPTIONS: imageNodeOptions(),
-    ISSUER: issuer,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    ADMIN_PORT: String(adminPort),
-    DATABASE_URL: env.dbUrl,
-    REDIS_URL: REDIS_URL,
-    REDIS_KEY_PREFIX: env.redisPrefix,
-    KEY_ENCRYPTION_KEY: env.keyEncryptionKey.toString('base64'),
-    COOKIE_KEYS: env.cookieKeys,
-    BOOTSTRAP_ADMIN_CLIENT_ID: env.bootstrap.clientId,
-    BOOTSTRAP_ADMIN_CLIENT_SECRET: env.bootstrap.clientSecret,
-    SESSION_TTL_SECONDS: String(TTL.session),
-    ACCESS_TOKEN_TTL_SECONDS: String(TTL.accessToken),
-    REFRESH_TOKEN_TTL_SECONDS: String(TTL.refreshToken),
+    ...serviceEnv(env, port, adminPort),
     BENCH_COUNTERS_FILE: countersFile,
-    // BENCH_SERVICE_ENV='{"PASSWORD_HASH_CONCURRENCY":"1"}': try a setting without editing this file.
-    ...(process.env.BENCH_SERVICE_ENV ? (JSON.parse(process.env.BENCH_SERVICE_ENV) as Record<string, string>) : {}),
   }, `http://127.0.0.1:${port}/readyz`, 'service.log');
   return {
     name: 'callrec-auth', pid: child.pid!, child, issuer, base: `http://127.0.0.1:${port}`, adminBase: `http://127.0.0.1:${adminPort}`,
